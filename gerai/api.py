@@ -1,0 +1,138 @@
+"""The JSON API's plumbing: flask-smorest set-up, exact-number fields, one error shape.
+
+Every error leaves as `{"code", "status", "message", "errors"?}`. `status` is the machine
+reason of a domain refusal (`insufficient_stock`) or the HTTP reason phrase otherwise.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from http import HTTPStatus
+
+import marshmallow as ma
+from flask import current_app, render_template, request
+from flask_babel import gettext
+from flask_smorest import Api, Blueprint
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import HTTPException
+
+from gerai.errors import DomainError
+from gerai.numbers import MONEY_MAX, QuantityError, parse_qty, qty_str
+
+API_PREFIX = "/api/v1"
+
+HTTP_MESSAGES = {
+    400: "The request is malformed.",
+    401: "Sign in first: send a valid bearer token.",
+    403: "Your role may not do this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    409: "The request conflicts with the current state.",
+    413: "The request is too large.",
+    415: "Send the body as JSON (Content-Type: application/json).",
+    422: "Some fields are not valid; see errors.",
+    429: "Too many requests; wait a moment.",
+    500: "Something went wrong on the server; nothing was changed.",
+}
+
+
+class ExactJSONParser(FlaskParser):
+    """Parse JSON numbers with a fraction as Decimal, never float (quantities stay exact)."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        try:
+            return json.loads(data.decode("utf-8"), parse_float=Decimal)
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError(f"Bytes decoding error : {exc.reason}", doc=str(exc.object), pos=exc.start) from exc
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = ExactJSONParser()
+
+
+class Qty(ma.fields.Field):
+    """A quantity: decimal string or number, at most 3 places; written back as `"2.500"`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_qty(value)
+        except QuantityError as exc:
+            raise ma.ValidationError(str(exc)) from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else qty_str(value)
+
+
+def Money(**kwargs) -> ma.fields.Integer:  # noqa: N802 (a field factory reads like a field)
+    """Whole Rupiah, never negative, never absurd."""
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=MONEY_MAX), **kwargs)
+
+
+def error_body(status: int, message: str, reason: str | None = None, errors: dict | None = None) -> dict:
+    body = {"code": status, "status": reason or HTTPStatus(status).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _translated_errors(err: DomainError, message: str) -> dict | None:
+    return {"json": {err.field: [message]}} if err.field else None
+
+
+class GeraiApi(Api):
+    """flask-smorest's Api with our error shape for the API and HTML errors for pages."""
+
+    def handle_http_exception(self, error: HTTPException):
+        if not request.path.startswith("/api/"):
+            return _page_error(error.code or 500)
+        data = getattr(error, "data", None) or {}
+        code = error.code or 500
+        message = data.get("message") or (gettext(HTTP_MESSAGES[code]) if code in HTTP_MESSAGES else error.name)
+        if code == 400 and error.description == "csrf":
+            message = gettext("The form or request has expired (CSRF check failed); reload the page.")
+        errors = data.get("errors") or data.get("messages")
+        headers = data.get("headers") or {}
+        if code == 429 and error.response is None and getattr(error, "retry_after", None):
+            headers["Retry-After"] = str(error.retry_after)
+        return error_body(code, message, errors=errors), code, headers
+
+
+def handle_domain_error(err: DomainError):
+    message = gettext(err.template, **err.params) if err.params else gettext(err.template)
+    if not request.path.startswith("/api/"):
+        return _page_error(err.status, message)
+    return error_body(err.status, message, err.reason, _translated_errors(err, message)), err.status
+
+
+def handle_unexpected_error(err: Exception):
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    if not request.path.startswith("/api/"):
+        return _page_error(500)
+    return error_body(500, gettext(HTTP_MESSAGES[500])), 500
+
+
+def _page_error(code: int, message: str | None = None):
+    text = message or gettext(HTTP_MESSAGES.get(code, "Something went wrong."))
+    return render_template("error.html", code=code, message=text), code
+
+
+def make_api(app) -> GeraiApi:
+    app.config.update(
+        API_TITLE="Gerai POS", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api", OPENAPI_JSON_PATH="v1/openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL="/static/vendor/swagger-ui/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "Gerai POS API: catalog, stock ledger, till, restock and sync. "
+                                    "Money is integer Rupiah; quantities are decimal strings."},
+        },
+    )
+    api = GeraiApi(app)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+    return api

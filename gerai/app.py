@@ -1,0 +1,65 @@
+"""The app factory: one codebase, a `shop` or a `hub` by configuration."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import Babel
+
+from gerai.config import Settings, load_config
+from gerai.db import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("id", "en")
+
+
+def select_locale() -> str:
+    """Indonesian unless this browser chose English (`?lang=en`) or an API client asks for it."""
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES, default="id") or "id"
+    return "id"
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Every blueprint, from one explicit list."""
+    from gerai import auth_api, web
+    from gerai.api import make_api
+    from inventory import api as inventory_api, views as inventory_views
+
+    api = make_api(app)
+    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS):
+        api.register_blueprint(blp)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(inventory_views.bp)
+
+
+def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
+    settings = settings or load_config(**overrides)
+    app = Flask("gerai", root_path=str(ROOT / "gerai"), static_folder=str(ROOT / "static"),
+                instance_path=str(settings.instance_path), instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "gerai" / "translations"),
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["gerai_settings"] = settings
+    app.extensions["gerai_db"] = Database(settings.database_url)
+    Babel(app, locale_selector=select_locale)
+    _register_blueprints(app)
+
+    from gerai import guard, web
+    from gerai.extensions import close_db_session
+
+    app.before_request(guard.load_user)
+    app.teardown_appcontext(close_db_session)
+    web.install_template_helpers(app)
+    return app

@@ -1,0 +1,134 @@
+"""Users, passwords, bearer tokens and sign-in throttling (plain functions, no Flask)."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gerai.db import transactional, utcnow
+from gerai.errors import Conflict, DomainError, Invalid
+from gerai.models import ROLES, LoginFailure, User
+
+TOKEN_TTL = timedelta(hours=12)  # one long shift
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_MAX_FAILURES = 5
+MIN_PASSWORD_LENGTH = 6
+
+# Who may do what; admin may do everything a manager may, a manager everything a cashier may.
+CASHIER = ("cashier", "manager", "admin")
+MANAGER = ("manager", "admin")
+ADMIN = ("admin",)
+ANY_ROLE = ROLES
+
+# A hash to check against when the user does not exist, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("gerai-no-such-user")
+
+
+class BadCredentials(DomainError):
+    status = 401
+    reason = "bad_credentials"
+    template = "Wrong username or password."
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    reason = "too_many_attempts"
+    template = "Too many failed sign-ins for this name. Try again in %(minutes)s minutes."
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, salted
+
+
+def _check_new_user(session: Session, username: str, role: str, password: str, supplier: str | None) -> None:
+    if not username or len(username) > 64 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise Invalid("A username is 1-64 letters, digits, '.', '-' or '_'.", field="username")
+    if role not in ROLES:
+        raise Invalid("Unknown role %(role)s; roles are %(roles)s.", field="role", role=role, roles=", ".join(ROLES))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("A password needs at least %(n)s characters.", field="password", n=MIN_PASSWORD_LENGTH)
+    if role == "coordinator" and not supplier:
+        raise Invalid("A coordinator belongs to one supplier: give its code.", field="supplier")
+    exists = session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower()))
+    if exists:
+        raise Conflict("User %(username)s already exists.", field="username", username=username)
+
+
+@transactional
+def create_user(session: Session, username: str, role: str, password: str, *, supplier: str | None = None,
+                full_name: str = "", area: str | None = None) -> User:
+    username = username.strip()
+    _check_new_user(session, username, role, password, supplier)
+    user = User(username=username, role=role, password_hash=hash_password(password),
+                supplier_code=supplier or None, full_name=full_name, area=area)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _recent_failures(session: Session, username: str, now: datetime) -> list[datetime]:
+    return list(session.scalars(
+        sa.select(LoginFailure.at).where(LoginFailure.username == username.lower(),
+                                         LoginFailure.at > now - THROTTLE_WINDOW).order_by(LoginFailure.at)))
+
+
+@transactional
+def authenticate(session: Session, username: str, password: str, remote_addr: str = "",
+                 now: datetime | None = None) -> User:
+    """The active user with these credentials; every failure is recorded and throttled."""
+    now = now or utcnow()
+    failures = _recent_failures(session, username, now)
+    if len(failures) >= THROTTLE_MAX_FAILURES:
+        wait = failures[-THROTTLE_MAX_FAILURES] + THROTTLE_WINDOW - now
+        raise TooManyAttempts(minutes=max(1, int(wait.total_seconds() // 60) + 1))
+    user = session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower()))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if not (user and ok and user.active):
+        session.add(LoginFailure(username=username.lower()[:64], remote_addr=remote_addr[:64], at=now))
+        session.commit()
+        raise BadCredentials()
+    session.execute(sa.delete(LoginFailure).where(LoginFailure.username == username.lower()))
+    return user
+
+
+@transactional
+def set_password(session: Session, username: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("A password needs at least %(n)s characters.", field="password", n=MIN_PASSWORD_LENGTH)
+    user = session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise Invalid("No user %(username)s.", field="username", username=username)
+    user.password_hash = hash_password(password)
+
+
+def password_fingerprint(user: User) -> str:
+    """Changes when the password changes, so old tokens stop working."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:12]
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="gerai-api-token")
+
+
+def issue_token(secret_key: str, user: User, now: datetime | None = None) -> tuple[str, datetime]:
+    now = now or utcnow()
+    token = _serializer(secret_key).dumps({"u": user.id, "f": password_fingerprint(user)})
+    return token, now + TOKEN_TTL
+
+
+def user_for_token(session: Session, secret_key: str, token: str) -> User | None:
+    """The active user a bearer token stands for, or None if it is forged, expired or revoked."""
+    try:
+        data = _serializer(secret_key).loads(token, max_age=int(TOKEN_TTL.total_seconds()))
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = session.get(User, data["u"])
+    if user is None or not user.active or password_fingerprint(user) != data.get("f"):
+        return None
+    return user

@@ -1,0 +1,91 @@
+"""The platform's own pages: the front page, sign-in and sign-out, the language switch."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+
+from gerai import auth, guard
+from gerai.errors import DomainError
+from gerai.extensions import db_session, settings
+from gerai.models import AppSetting
+from gerai.numbers import format_qty, format_rupiah
+
+bp = Blueprint("web", __name__)
+
+DEMO_USERS = (("kasir", "kasir123", "cashier"), ("manajer", "manajer123", "manager"), ("admin", "admin123", "admin"))
+HOME_BY_ROLE = {"cashier": "/till", "manager": "/stock", "admin": "/stock"}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never redirect a signed-in user to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def add_nav(app: Flask, href: str, label: str, roles: tuple[str, ...]) -> None:
+    """A link in the top bar for these roles; each domain package adds its own pages."""
+    app.extensions.setdefault("gerai_nav", []).append((href, label, roles))
+
+
+def home_for(role: str) -> str:
+    return HOME_BY_ROLE.get(role, "/stock")
+
+
+@bp.get("/")
+@guard.public
+def index():
+    demo = db_session().get(AppSetting, "demo_loaded") is not None
+    return render_template("index.html", demo_users=DEMO_USERS if demo else (), shop=settings())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@guard.public
+def login():
+    error = None
+    if request.method == "POST" and not guard.csrf_ok():
+        error = gettext("The form has expired; please try again.")
+    elif request.method == "POST":
+        try:
+            user = auth.authenticate(db_session(), request.form.get("username", ""), request.form.get("password", ""),
+                                     request.remote_addr or "")
+        except DomainError as err:
+            error = gettext(err.template, **err.params) if err.params else gettext(err.template)
+        else:
+            lang = session.get("lang")
+            guard.sign_in(user)
+            if lang:
+                session["lang"] = lang
+            return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():
+    guard.sign_out()
+    return redirect(url_for("web.index"))
+
+
+@bp.get("/lang/<code>")
+@guard.public
+def switch_language(code: str):
+    if code in ("id", "en"):
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")) or url_for("web.index"))
+
+
+def install_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["qty"] = format_qty
+    app.jinja_env.globals.update(csrf_token=guard.csrf_token, current_user=guard.current_user, home_for=home_for,
+                                 nav_for=lambda role: [(href, gettext(label)) for href, label, roles in
+                                                       app.extensions.get("gerai_nav", []) if role in roles])
+
+    @app.context_processor
+    def _shop():
+        return {"shop": settings(), "lang": session.get("lang", "id")}

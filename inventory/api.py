@@ -1,0 +1,160 @@
+"""Catalog and stock endpoints (API.md: Catalog, Stock). Parse, call one service, dump."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from gerai.api import API_PREFIX, ApiBlueprint
+from gerai.auth import ANY_ROLE, MANAGER
+from gerai.extensions import db_session
+from gerai.guard import current_user, roles
+from inventory import catalog, queries, stock
+from inventory.models import Supplier
+from inventory.schemas import (CountInSchema, DocumentSchema, MovementQuerySchema, MovementSchema, ProductInSchema,
+                               ProductPatchSchema, ProductQuerySchema, ProductSchema, ReceiptInSchema,
+                               StockQuerySchema, StockRowSchema, SupplierPatchSchema, SupplierSchema,
+                               WriteOffInSchema)
+
+products_blp = ApiBlueprint("products", __name__, url_prefix=f"{API_PREFIX}/products", description="Catalog")
+suppliers_blp = ApiBlueprint("suppliers", __name__, url_prefix=f"{API_PREFIX}/suppliers", description="Suppliers")
+stock_blp = ApiBlueprint("stock", __name__, url_prefix=f"{API_PREFIX}/stock", description="Stock ledger")
+BLUEPRINTS = (products_blp, suppliers_blp, stock_blp)
+
+
+def _user_id() -> int | None:
+    user = current_user()
+    return user.id if user else None
+
+
+@products_blp.route("")
+class Products(MethodView):
+    @roles(*ANY_ROLE)
+    @products_blp.arguments(ProductQuerySchema, location="query")
+    @products_blp.response(200, ProductSchema(many=True))
+    @products_blp.paginate(page_size=50, max_page_size=queries.MAX_PAGE_SIZE)
+    def get(self, args, pagination_parameters):
+        """Search products by name, SKU or barcode"""
+        items, total = queries.search_products(db_session(), args["q"], args.get("category"),
+                                               page=pagination_parameters.page,
+                                               page_size=pagination_parameters.page_size)
+        pagination_parameters.item_count = total
+        return items
+
+    @roles(*MANAGER)
+    @products_blp.arguments(ProductInSchema)
+    @products_blp.response(201, ProductSchema)
+    @products_blp.alt_response(409, description="Duplicate SKU or barcode, or price above HET")
+    def post(self, data):
+        """Add a product"""
+        return catalog.create_product(db_session(), data, _user_id())
+
+
+@products_blp.route("/<sku>")
+class ProductItem(MethodView):
+    @roles(*ANY_ROLE)
+    @products_blp.response(200, ProductSchema)
+    def get(self, sku):
+        """One product"""
+        return catalog.get_product(db_session(), sku)
+
+    @roles(*MANAGER)
+    @products_blp.arguments(ProductPatchSchema)
+    @products_blp.response(200, ProductSchema)
+    def patch(self, changes, sku):
+        """Change a product (any field but the SKU); a new HET is kept in the HET history"""
+        return catalog.update_product(db_session(), sku, changes, _user_id())
+
+
+@suppliers_blp.route("")
+class Suppliers(MethodView):
+    @roles(*ANY_ROLE)
+    @suppliers_blp.response(200, SupplierSchema(many=True))
+    def get(self):
+        """All suppliers"""
+        return db_session().query(Supplier).order_by(Supplier.code).all()
+
+    @roles(*MANAGER)
+    @suppliers_blp.arguments(SupplierSchema)
+    @suppliers_blp.response(201, SupplierSchema)
+    def post(self, data):
+        """Add a supplier"""
+        return catalog.create_supplier(db_session(), data)
+
+
+@suppliers_blp.route("/<code>")
+class SupplierItem(MethodView):
+    @roles(*ANY_ROLE)
+    @suppliers_blp.response(200, SupplierSchema)
+    def get(self, code):
+        """One supplier"""
+        return catalog.get_supplier(db_session(), code)
+
+    @roles(*MANAGER)
+    @suppliers_blp.arguments(SupplierPatchSchema)
+    @suppliers_blp.response(200, SupplierSchema)
+    def patch(self, changes, code):
+        """Change a supplier (any field but the code)"""
+        return catalog.update_supplier(db_session(), code, changes)
+
+
+@stock_blp.route("")
+class StockList(MethodView):
+    @roles(*ANY_ROLE)
+    @stock_blp.arguments(StockQuerySchema, location="query")
+    @stock_blp.response(200, StockRowSchema(many=True))
+    def get(self, args):
+        """Stock on hand per product, with its status"""
+        rows = queries.stock_rows(db_session(), args.get("category"))
+        return [r for r in rows if r.status == args["status"]] if args.get("status") else rows
+
+
+@stock_blp.route("/<sku>/movements")
+class Movements(MethodView):
+    @roles(*MANAGER)
+    @stock_blp.arguments(MovementQuerySchema, location="query")
+    @stock_blp.response(200, MovementSchema(many=True))
+    @stock_blp.paginate(page_size=50, max_page_size=queries.MAX_PAGE_SIZE)
+    def get(self, args, sku, pagination_parameters):
+        """A product's ledger, newest first, with the balance after each movement"""
+        rows, total = queries.movement_history(db_session(), sku, **args, page=pagination_parameters.page,
+                                               page_size=pagination_parameters.page_size)
+        pagination_parameters.item_count = total
+        return rows
+
+
+def _document_answer(doc):
+    doc.movements = queries.movements_by_ids(db_session(), [ln.movement_id for ln in doc.lines if ln.movement_id])
+    return doc
+
+
+@stock_blp.route("/receipts")
+class Receipts(MethodView):
+    @roles(*MANAGER)
+    @stock_blp.arguments(ReceiptInSchema)
+    @stock_blp.response(201, DocumentSchema)
+    def post(self, data):
+        """Receive goods from a supplier"""
+        request_id = data["restock_request_id"]
+        doc = stock.receive_goods(db_session(), data["supplier"], data["reference"], data["lines"], note=data["note"],
+                                  user_id=_user_id(), restock_request_id=str(request_id) if request_id else None)
+        return _document_answer(doc)
+
+
+@stock_blp.route("/counts")
+class Counts(MethodView):
+    @roles(*MANAGER)
+    @stock_blp.arguments(CountInSchema)
+    @stock_blp.response(201, DocumentSchema)
+    def post(self, data):
+        """Record a stock count (opname): one adjustment per product whose count differs"""
+        return _document_answer(stock.count_stock(db_session(), data["lines"], note=data["note"], user_id=_user_id()))
+
+
+@stock_blp.route("/write-offs")
+class WriteOffs(MethodView):
+    @roles(*MANAGER)
+    @stock_blp.arguments(WriteOffInSchema)
+    @stock_blp.response(201, DocumentSchema)
+    def post(self, data):
+        """Write off damaged, expired or lost stock"""
+        return _document_answer(stock.write_off(db_session(), data["reason"], data["lines"], note=data["note"],
+                                                user_id=_user_id()))

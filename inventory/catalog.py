@@ -1,0 +1,160 @@
+"""Catalog use cases: products (with barcodes and HET history) and suppliers."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gerai.db import transactional, utcnow
+from gerai.errors import Conflict, Invalid, NotFound
+from inventory import barcodes as bc
+from inventory.models import HetChange, Product, ProductBarcode, StockLevel, Supplier
+from inventory.rules import check_price_within_het, check_qty_for_unit, check_unit
+
+PRODUCT_FIELDS = ("name", "category", "unit", "price", "het", "subsidised", "taxable", "shelf_life_days", "active")
+
+
+class ProductNotFound(NotFound):
+    reason = "unknown_sku"
+    template = "No product with SKU %(sku)s."
+
+
+def get_product(session: Session, sku: str) -> Product:
+    product = session.scalar(sa.select(Product).where(Product.sku == sku))
+    if product is None:
+        raise ProductNotFound(sku=sku)
+    return product
+
+
+def get_supplier(session: Session, code: str) -> Supplier:
+    supplier = session.get(Supplier, code)
+    if supplier is None:
+        raise NotFound("No supplier with code %(code)s.", code=code)
+    return supplier
+
+
+def _check_barcodes(session: Session, codes: list[str], product_id: int | None) -> list[str]:
+    seen: list[str] = []
+    for i, code in enumerate(codes):
+        code = code.strip()
+        problem = bc.barcode_problem(code)
+        if problem:
+            raise Invalid("Barcode %(code)s: %(problem)s", field=f"barcodes.{i}", code=code, problem=problem)
+        if code in seen:
+            raise Invalid("Barcode %(code)s is listed twice.", field=f"barcodes.{i}", code=code)
+        owner = session.scalar(sa.select(Product.sku).join(ProductBarcode).where(
+            ProductBarcode.barcode == code, *([Product.id != product_id] if product_id else [])))
+        if owner:
+            raise Conflict("Barcode %(code)s already belongs to %(sku)s.", field=f"barcodes.{i}", code=code, sku=owner)
+        seen.append(code)
+    return seen
+
+
+def _apply_quota_and_reorder(product: Product, data: dict[str, Any]) -> None:
+    if "quota" in data:
+        quota = data["quota"]
+        if quota is None:
+            product.quota_qty = product.quota_period_days = None
+        else:
+            check_qty_for_unit(quota["qty"], product.unit, "quota.qty")
+            product.quota_qty, product.quota_period_days = quota["qty"], quota["period_days"]
+    if "reorder" in data:
+        reorder = data["reorder"]
+        if reorder is None:
+            product.reorder_min = product.reorder_max = None
+        else:
+            check_qty_for_unit(reorder["min"], product.unit, "reorder.min", positive=False)
+            check_qty_for_unit(reorder["max"], product.unit, "reorder.max")
+            if reorder["max"] < reorder["min"]:
+                raise Invalid("The reorder maximum cannot be below the minimum.", field="reorder.max")
+            product.reorder_min, product.reorder_max = reorder["min"], reorder["max"]
+
+
+def _check_supplier(session: Session, code: str | None) -> None:
+    if code is not None and session.get(Supplier, code) is None:
+        raise Invalid("No supplier with code %(code)s; add the supplier first.", field="supplier", code=code)
+
+
+def _record_het(session: Session, product: Product, user_id: int | None, at: datetime, source: str) -> None:
+    session.add(HetChange(product_id=product.id, het=product.het, effective_from=at, user_id=user_id, source=source))
+
+
+@transactional
+def create_product(session: Session, data: dict[str, Any], user_id: int | None = None, source: str = "manual") -> Product:
+    if session.scalar(sa.select(Product.id).where(Product.sku == data["sku"])):
+        raise Conflict("A product with SKU %(sku)s already exists.", field="sku", sku=data["sku"])
+    return add_product(session, data, user_id, source)
+
+
+def add_product(session: Session, data: dict[str, Any], user_id: int | None, source: str) -> Product:
+    """Add one product inside the caller's transaction (create_product and the CSV import use it)."""
+    check_unit(data["unit"])
+    check_price_within_het(data["sku"], data["price"], data.get("het"))
+    _check_supplier(session, data.get("supplier"))
+    codes = _check_barcodes(session, data.get("barcodes", []), None)
+    product = Product(sku=data["sku"], supplier_code=data.get("supplier"),
+                      **{k: data[k] for k in PRODUCT_FIELDS if k in data})
+    _apply_quota_and_reorder(product, data)
+    product.barcodes = [ProductBarcode(barcode=c, position=i) for i, c in enumerate(codes)]
+    session.add(product)
+    session.flush()
+    session.add(StockLevel(product_id=product.id, on_hand=Decimal(0), updated_at=utcnow()))
+    if product.het is not None:
+        _record_het(session, product, user_id, utcnow(), source)
+    return product
+
+
+@transactional
+def update_product(session: Session, sku: str, changes: dict[str, Any], user_id: int | None = None,
+                   source: str = "manual") -> Product:
+    product = get_product(session, sku)
+    return change_product(session, product, changes, user_id, source)
+
+
+def change_product(session: Session, product: Product, changes: dict[str, Any], user_id: int | None,
+                   source: str) -> Product:
+    """Change one product inside the caller's transaction."""
+    if "unit" in changes:
+        check_unit(changes["unit"])
+    old_het = product.het
+    for key in PRODUCT_FIELDS:
+        if key in changes:
+            setattr(product, key, changes[key])
+    if "supplier" in changes:
+        _check_supplier(session, changes["supplier"])
+        product.supplier_code = changes["supplier"]
+    check_price_within_het(product.sku, product.price, product.het)
+    _apply_quota_and_reorder(product, changes)
+    if "barcodes" in changes:
+        codes = _check_barcodes(session, changes["barcodes"], product.id)
+        product.barcodes = [ProductBarcode(barcode=c, position=i) for i, c in enumerate(codes)]
+        session.flush()
+    if product.het != old_het:
+        _record_het(session, product, user_id, changes.get("het_effective_from") or utcnow(), source)
+    return product
+
+
+def het_history(session: Session, sku: str) -> list[HetChange]:
+    product = get_product(session, sku)
+    return list(session.scalars(sa.select(HetChange).where(HetChange.product_id == product.id)
+                                .order_by(HetChange.effective_from.desc(), HetChange.id.desc())))
+
+
+@transactional
+def create_supplier(session: Session, data: dict[str, Any]) -> Supplier:
+    if session.get(Supplier, data["code"]) is not None:
+        raise Conflict("A supplier with code %(code)s already exists.", field="code", code=data["code"])
+    supplier = Supplier(**data)
+    session.add(supplier)
+    return supplier
+
+
+@transactional
+def update_supplier(session: Session, code: str, changes: dict[str, Any]) -> Supplier:
+    supplier = get_supplier(session, code)
+    for key, value in changes.items():
+        setattr(supplier, key, value)
+    return supplier

@@ -1,0 +1,118 @@
+"""Read side of the catalog and ledger: searches, the stock list, movement history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gerai.models import User
+from inventory.catalog import get_product
+from inventory.models import Product, ProductBarcode, StockLevel, StockMovement
+
+MAX_PAGE_SIZE = 500
+
+
+def product_by_barcode(session: Session, code: str) -> Product | None:
+    return session.scalar(sa.select(Product).join(ProductBarcode).where(ProductBarcode.barcode == code))
+
+
+def _search_filter(q: str):
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(Product.name.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\"))
+
+
+def search_products(session: Session, q: str = "", category: str | None = None, *, page: int = 1,
+                    page_size: int = 50, include_inactive: bool = False) -> tuple[list[Product], int]:
+    """A barcode finds its product; otherwise `q` matches name or SKU, any case."""
+    q = (q or "").strip()
+    if q:
+        by_code = product_by_barcode(session, q)
+        if by_code is not None and (category is None or by_code.category == category):
+            return [by_code], 1
+    conditions = []
+    if q:
+        conditions.append(_search_filter(q))
+    if category:
+        conditions.append(Product.category == category)
+    if not include_inactive:
+        conditions.append(Product.active.is_(True))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Product).where(*conditions)) or 0
+    rows = session.scalars(sa.select(Product).where(*conditions).order_by(Product.name, Product.id)
+                           .limit(page_size).offset((page - 1) * page_size))
+    return list(rows), total
+
+
+@dataclass(frozen=True)
+class StockRow:
+    sku: str
+    name: str
+    category: str
+    unit: str
+    on_hand: Decimal
+    reorder_point: Decimal | None
+    last_sold_at: datetime | None
+    avg_cost: int | None
+    supplier: str | None
+    status: str = "ok"
+    days_of_cover: Decimal | None = None
+
+
+def basic_status(on_hand: Decimal, reorder_point: Decimal | None) -> str:
+    if on_hand <= 0:
+        return "out"
+    if reorder_point is not None and on_hand <= reorder_point:
+        return "low"
+    return "ok"
+
+
+def stock_rows(session: Session, category: str | None = None) -> list[StockRow]:
+    """Every active product with its level, in one query (never sums the ledger)."""
+    stmt = (sa.select(Product.sku, Product.name, Product.category, Product.unit, StockLevel.on_hand,
+                      Product.reorder_min, StockLevel.last_sold_at, StockLevel.avg_cost, Product.supplier_code)
+            .join(StockLevel, StockLevel.product_id == Product.id).where(Product.active.is_(True))
+            .order_by(Product.category, Product.name))
+    if category:
+        stmt = stmt.where(Product.category == category)
+    return [StockRow(*row, status=basic_status(row.on_hand, row.reorder_min)) for row in session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class MovementRow:
+    id: int
+    at: datetime
+    kind: str
+    qty: Decimal
+    balance_after: Decimal
+    reference: str
+    user: str | None
+    unit_cost: int | None
+
+
+def movement_history(session: Session, sku: str, *, since: datetime | None = None, until: datetime | None = None,
+                     kind: str | None = None, page: int = 1, page_size: int = 50) -> tuple[list[MovementRow], int]:
+    """A product's ledger, newest first, with the balance after each movement."""
+    product = get_product(session, sku)
+    conditions = [StockMovement.product_id == product.id]
+    if since:
+        conditions.append(StockMovement.at >= since)
+    if until:
+        conditions.append(StockMovement.at < until)
+    if kind:
+        conditions.append(StockMovement.kind == kind)
+    total = session.scalar(sa.select(sa.func.count()).select_from(StockMovement).where(*conditions)) or 0
+    stmt = (sa.select(StockMovement.id, StockMovement.at, StockMovement.kind, StockMovement.qty,
+                      StockMovement.balance_after, StockMovement.reference, User.username, StockMovement.unit_cost)
+            .outerjoin(User, User.id == StockMovement.user_id).where(*conditions)
+            .order_by(StockMovement.id.desc()).limit(page_size).offset((page - 1) * page_size))
+    return [MovementRow(*row) for row in session.execute(stmt)], total
+
+
+def movements_by_ids(session: Session, ids: list[int]) -> list[MovementRow]:
+    stmt = (sa.select(StockMovement.id, StockMovement.at, StockMovement.kind, StockMovement.qty,
+                      StockMovement.balance_after, StockMovement.reference, User.username, StockMovement.unit_cost)
+            .outerjoin(User, User.id == StockMovement.user_id).where(StockMovement.id.in_(ids))
+            .order_by(StockMovement.id))
+    return [MovementRow(*row) for row in session.execute(stmt)]

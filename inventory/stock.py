@@ -1,0 +1,119 @@
+"""Stock use cases: receive goods, count stock (opname), write off. One transaction each."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gerai.db import lock_rows, transactional, utcnow
+from gerai.errors import Invalid
+from inventory.catalog import ProductNotFound
+from inventory.ledger import MovementSpec, post_movements
+from inventory.models import Product, StockDocument, StockDocumentLine, StockLevel, Supplier
+from inventory.rules import WRITE_OFF_REASONS, check_qty_for_unit
+
+
+@dataclass(frozen=True)
+class Line:
+    product: Product
+    qty: Decimal
+    unit_cost: int | None = None
+
+
+def _products_by_sku(session: Session, lines: list[dict[str, Any]]) -> dict[str, Product]:
+    skus = {line["sku"] for line in lines}
+    found = {p.sku: p for p in session.scalars(sa.select(Product).where(Product.sku.in_(skus)))}
+    for i, line in enumerate(lines):
+        if line["sku"] not in found:
+            raise ProductNotFound(field=f"lines.{i}.sku", sku=line["sku"])
+    return found
+
+
+def _resolve(session: Session, lines: list[dict[str, Any]], qty_key: str, positive: bool = True) -> list[Line]:
+    if not lines:
+        raise Invalid("Give at least one line.", field="lines")
+    products = _products_by_sku(session, lines)
+    out = []
+    for i, line in enumerate(lines):
+        product = products[line["sku"]]
+        check_qty_for_unit(line[qty_key], product.unit, f"lines.{i}.{qty_key}", positive=positive)
+        out.append(Line(product, line[qty_key], line.get("unit_cost")))
+    return out
+
+
+def _new_document(session: Session, kind: str, user_id: int | None, at: datetime, **fields: Any) -> StockDocument:
+    doc = StockDocument(kind=kind, user_id=user_id, at=at, **fields)
+    session.add(doc)
+    session.flush()
+    return doc
+
+
+def _post(session: Session, doc: StockDocument, specs: list[MovementSpec], doc_lines: list[StockDocumentLine],
+          reference: str) -> None:
+    posted = post_movements(session, specs, at=doc.at, source_type="stock_document", source_id=str(doc.id),
+                            reference=reference, user_id=doc.user_id) if specs else []
+    if len(posted) == len(doc_lines):  # one movement per line (receipts, write-offs)
+        for line, p in zip(doc_lines, posted):
+            line.movement_id = p.movement_id
+    else:  # a count: movements only where the count differs, one line per product
+        by_product = {p.product_id: p.movement_id for p in posted}
+        for line in doc_lines:
+            line.movement_id = by_product.get(line.product_id)
+    session.add_all(doc_lines)
+
+
+@transactional
+def receive_goods(session: Session, supplier: str | None, reference: str, lines: list[dict[str, Any]], *,
+                  user_id: int | None = None, note: str = "", restock_request_id: str | None = None,
+                  at: datetime | None = None) -> StockDocument:
+    """Goods in from a supplier: one `receipt` movement per line, moving-average cost updated."""
+    if supplier is not None and session.get(Supplier, supplier) is None:
+        raise Invalid("No supplier with code %(code)s.", field="supplier", code=supplier)
+    resolved = _resolve(session, lines, "qty")
+    doc = _new_document(session, "receipt", user_id, at or utcnow(), supplier_code=supplier, reference=reference,
+                        note=note, restock_request_id=restock_request_id)
+    specs = [MovementSpec(ln.product.id, ln.qty, "receipt", ln.unit_cost, f"lines.{i}.qty") for i, ln in enumerate(resolved)]
+    doc_lines = [StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty, unit_cost=ln.unit_cost)
+                 for ln in resolved]
+    _post(session, doc, specs, doc_lines, reference or f"receipt #{doc.id}")
+    return doc
+
+
+@transactional
+def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = "", user_id: int | None = None,
+                at: datetime | None = None) -> StockDocument:
+    """Stock opname: what was counted replaces the book figure through one adjustment per difference."""
+    resolved = _resolve(session, lines, "counted", positive=False)
+    if len({ln.product.id for ln in resolved}) != len(resolved):
+        raise Invalid("Each product may be counted once per count sheet.", field="lines")
+    doc = _new_document(session, "count", user_id, at or utcnow(), note=note)
+    ids = sorted(ln.product.id for ln in resolved)
+    book = dict(session.execute(lock_rows(
+        sa.select(StockLevel.product_id, StockLevel.on_hand).where(StockLevel.product_id.in_(ids)), session)).all())
+    specs, doc_lines = [], []
+    for ln in resolved:
+        diff = ln.qty - book[ln.product.id]
+        if diff != 0:
+            specs.append(MovementSpec(ln.product.id, diff, "adjustment"))
+        doc_lines.append(StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty,
+                                           expected=book[ln.product.id]))
+    _post(session, doc, specs, doc_lines, f"opname #{doc.id}" + (f" {note}" if note else ""))
+    return doc
+
+
+@transactional
+def write_off(session: Session, reason: str, lines: list[dict[str, Any]], *, note: str = "",
+              user_id: int | None = None, at: datetime | None = None) -> StockDocument:
+    """Stock gone (damaged, expired, lost): never more than is on hand."""
+    if reason not in WRITE_OFF_REASONS:
+        raise Invalid("The reason must be one of: %(reasons)s.", field="reason", reasons=", ".join(WRITE_OFF_REASONS))
+    resolved = _resolve(session, lines, "qty")
+    doc = _new_document(session, "write_off", user_id, at or utcnow(), reason=reason, note=note)
+    specs = [MovementSpec(ln.product.id, -ln.qty, "write_off", field=f"lines.{i}.qty") for i, ln in enumerate(resolved)]
+    doc_lines = [StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty) for ln in resolved]
+    _post(session, doc, specs, doc_lines, f"{reason} #{doc.id}")
+    return doc

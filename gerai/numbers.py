@@ -30,10 +30,10 @@ def parse_qty(value: object) -> Decimal:
         raise QuantityError("Not a number") from None
     if not qty.is_finite():
         raise QuantityError("Not a finite number")
+    if qty.copy_abs() > QTY_MAX:  # first, context-free: 1e30 has more digits than quantize can hold
+        raise QuantityError("Number too large")
     if qty != qty.quantize(QTY_PLACES, rounding=ROUND_HALF_UP):
         raise QuantityError("At most 3 decimal places")
-    if abs(qty) > QTY_MAX:
-        raise QuantityError("Number too large")
     return qty.quantize(QTY_PLACES)
 
 

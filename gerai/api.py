@@ -45,9 +45,15 @@ class ExactJSONParser(FlaskParser):
             return core.missing
         data = req.get_data(cache=True)
         try:
-            return json.loads(data.decode("utf-8"), parse_float=Decimal)
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise json.JSONDecodeError(f"Bytes decoding error : {exc.reason}", doc=str(exc.object), pos=exc.start) from exc
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError:
+            raise
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit integer, arrays nested 100,000 deep
+            raise json.JSONDecodeError(f"Unreadable JSON: {type(exc).__name__}", doc=text or " ", pos=0) from exc
 
 
 class ApiBlueprint(Blueprint):

@@ -56,8 +56,24 @@ class ExactJSONParser(FlaskParser):
             raise json.JSONDecodeError(f"Unreadable JSON: {type(exc).__name__}", doc=text or " ", pos=0) from exc
 
 
+MAX_PAGE = 10**9  # far past any real list; OFFSET must stay within a 64-bit integer
+
+
+def _page_in_range(params) -> None:
+    if params.page > MAX_PAGE:
+        raise ma.ValidationError({"page": [f"Must be at most {MAX_PAGE}."]})
+
+
+class PaginationParser(FlaskParser):
+    """flask-smorest's `page` has no upper bound: `?page=10**20` overflowed the database's OFFSET."""
+
+    def parse(self, argmap, req=None, **kwargs):
+        return super().parse(argmap, req, validate=_page_in_range, **kwargs)
+
+
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ExactJSONParser()
+    PAGINATION_ARGUMENTS_PARSER = PaginationParser()
 
 
 class Qty(ma.fields.Field):

@@ -6,6 +6,7 @@ reason of a domain refusal (`insufficient_stock`) or the HTTP reason phrase othe
 from __future__ import annotations
 
 import json
+from datetime import timezone
 from decimal import Decimal
 from http import HTTPStatus
 
@@ -87,6 +88,18 @@ class Qty(ma.fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else qty_str(value)
+
+
+class Timestamp(ma.fields.AwareDateTime):
+    """An ISO 8601 time with an offset, given back in UTC; `0001-01-01T00:00+14:00` has no UTC
+    equivalent (the database layer raised OverflowError on it), so it is refused here."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise ma.ValidationError("Out of range: the time must fall within the years 1-9999 in UTC.") from None
 
 
 def Money(**kwargs) -> ma.fields.Integer:  # noqa: N802 (a field factory reads like a field)

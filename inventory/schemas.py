@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from gerai.api import Money, Qty
+from gerai.api import Money, Qty, Timestamp
 from inventory.models import CATEGORIES
 from inventory.rules import WRITE_OFF_REASONS
 
@@ -32,7 +32,7 @@ class ProductInSchema(ma.Schema):
     unit = fields.String(required=True, validate=validate.Length(min=1, max=20))
     price = Money(required=True)
     het = Money(allow_none=True, load_default=None)
-    het_effective_from = fields.AwareDateTime(load_only=True)
+    het_effective_from = Timestamp(load_only=True)
     subsidised = fields.Boolean(load_default=False)
     quota = fields.Nested(QuotaSchema, allow_none=True, load_default=None)
     supplier = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=30))
@@ -178,8 +178,8 @@ class DocumentSchema(ma.Schema):
 
 
 class MovementQuerySchema(ma.Schema):
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = Timestamp()
+    until = Timestamp()
     kind = fields.String(validate=validate.Length(max=20))
 
 

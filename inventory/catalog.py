@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from gerai.db import transactional, utcnow
 from gerai.errors import Conflict, Invalid, NotFound
+from gerai.numbers import format_qty
 from inventory import barcodes as bc
 from inventory.models import HetChange, Product, ProductBarcode, StockLevel, Supplier
-from inventory.rules import check_price_within_het, check_qty_for_unit, check_unit
+from inventory.rules import allows_fractions, check_price_within_het, check_qty_for_unit, check_unit
 
 PRODUCT_FIELDS = ("name", "category", "unit", "price", "het", "subsidised", "taxable", "shelf_life_days", "active")
 
@@ -128,6 +129,8 @@ def change_product(session: Session, product: Product, changes: dict[str, Any], 
         product.supplier_code = changes["supplier"]
     check_price_within_het(product.sku, product.price, product.het)
     _apply_quota_and_reorder(product, changes)
+    if "unit" in changes:
+        _check_held_quantities_fit_unit(session, product)
     if "barcodes" in changes:
         codes = _check_barcodes(session, changes["barcodes"], product.id)
         product.barcodes = [ProductBarcode(barcode=c, position=i) for i, c in enumerate(codes)]
@@ -135,6 +138,18 @@ def change_product(session: Session, product: Product, changes: dict[str, Any], 
     if product.het != old_het:
         _record_het(session, product, user_id, changes.get("het_effective_from") or utcnow(), source)
     return product
+
+
+def _check_held_quantities_fit_unit(session: Session, product: Product) -> None:
+    """A product switched to a whole unit (kg -> sak) must not keep fractions it can never move."""
+    if allows_fractions(product.unit):
+        return
+    on_hand = session.scalar(sa.select(StockLevel.on_hand).where(StockLevel.product_id == product.id))
+    for qty in (product.quota_qty, product.reorder_min, product.reorder_max, on_hand):
+        if qty is not None and qty != qty.to_integral_value():
+            raise Invalid("%(sku)s cannot change to %(unit)s while its stock on hand, quota or reorder levels hold "
+                          "a fraction (%(qty)s).", field="unit", sku=product.sku, unit=product.unit,
+                          qty=format_qty(qty))
 
 
 def het_history(session: Session, sku: str) -> list[HetChange]:

@@ -114,6 +114,17 @@ def error_body(status: int, message: str, reason: str | None = None, errors: dic
     return body
 
 
+def _field_paths(messages: dict, prefix: str = "") -> dict:
+    """marshmallow nests (`{"lines": {0: {"qty": [...]}}}`); API.md promises field paths (`lines.0.qty`)."""
+    flat: dict = {}
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            flat.update(_field_paths(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def _translated_errors(err: DomainError, message: str) -> dict | None:
     return {"json": {err.field: [message]}} if err.field else None
 
@@ -130,6 +141,8 @@ class GeraiApi(Api):
         if code == 400 and error.description == "csrf":
             message = gettext("The form or request has expired (CSRF check failed); reload the page.")
         errors = data.get("errors") or data.get("messages")
+        if isinstance(errors, dict):
+            errors = {where: _field_paths(m) if isinstance(m, dict) else m for where, m in errors.items()}
         headers = data.get("headers") or {}
         if code == 429 and error.response is None and getattr(error, "retry_after", None):
             headers["Retry-After"] = str(error.retry_after)

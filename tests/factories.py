@@ -47,3 +47,39 @@ def receive(session, sku: str, qty, unit_cost: int | None = 8000, supplier_code:
 
 def user_id(session, username: str) -> int:
     return session.scalar(sa.select(User.id).where(User.username == username))
+
+
+# --- proving that nothing changed, and that the ledger adds up ---------------------------------
+
+DIGEST_TABLES = ("users", "login_failures", "suppliers", "products", "product_barcodes", "het_changes",
+                 "stock_levels", "stock_documents", "stock_document_lines", "stock_movements")
+
+
+def db_digest(db, tables=DIGEST_TABLES) -> dict[str, tuple[int, str]]:
+    """Per table: row count and a checksum of every row, read on a connection of its own."""
+    import hashlib
+
+    out = {}
+    with db.engine.execution_options(gerai_read_only=True).connect() as conn:
+        for name in tables:
+            rows = conn.exec_driver_sql(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
+            out[name] = (len(rows), hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest())
+    return out
+
+
+def ledger_by_sql(db) -> dict[int, tuple[int, int, int | None]]:
+    """product_id -> (level, sum of movements, lowest balance_after), all in raw thousandths, by plain SQL
+    (independent of `ledger_differences` and of the Quantity type)."""
+    sql = """SELECT l.product_id, l.on_hand, COALESCE(SUM(m.qty), 0), MIN(m.balance_after)
+             FROM stock_levels l LEFT JOIN stock_movements m ON m.product_id = l.product_id
+             GROUP BY l.product_id, l.on_hand"""
+    with db.engine.execution_options(gerai_read_only=True).connect() as conn:
+        return {pid: (int(level), int(total), None if low is None else int(low))
+                for pid, level, total, low in conn.exec_driver_sql(sql)}
+
+
+def assert_ledger_sound(db) -> None:
+    """Every level equals the sum of its movements and nothing ever went below zero."""
+    for pid, (level, total, lowest) in ledger_by_sql(db).items():
+        assert level == total, f"product {pid}: level {level} but movements sum to {total} (thousandths)"
+        assert level >= 0 and (lowest is None or lowest >= 0), f"product {pid} went below zero"

@@ -10,13 +10,27 @@ from sqlalchemy.orm import Session
 
 from gerai.models import User
 from inventory.catalog import get_product
-from inventory.models import Product, ProductBarcode, StockLevel, StockMovement
+from inventory.models import Product, ProductBarcode, StockLevel, StockMovement, Supplier
 
 MAX_PAGE_SIZE = 500
+STATUSES = ("ok", "low", "out", "slow", "overstock", "dead")  # a stock level's status (API.md, Stock)
 
 
 def product_by_barcode(session: Session, code: str) -> Product | None:
     return session.scalar(sa.select(Product).join(ProductBarcode).where(ProductBarcode.barcode == code))
+
+
+def sku_for_code(session: Session, code: str) -> str | None:
+    """The SKU a person typed or scanned: a SKU as it is, else the product owning that barcode."""
+    code = code.strip()
+    if session.scalar(sa.select(Product.id).where(Product.sku == code)) is not None:
+        return code
+    product = product_by_barcode(session, code)
+    return product.sku if product is not None else None
+
+
+def all_suppliers(session: Session) -> list[Supplier]:
+    return list(session.scalars(sa.select(Supplier).order_by(Supplier.name, Supplier.code)))
 
 
 def _search_filter(q: str):

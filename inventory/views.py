@@ -1,24 +1,437 @@
-"""Manager pages for the catalog and stock (server-rendered, Bahasa Indonesia by default)."""
+"""Manager pages for the catalog and stock (server-rendered, Bahasa Indonesia by default).
+
+Thin views: read the form, call one service, redirect with a flash message (Post/Redirect/Get).
+A refused form comes back with status 422 and the message next to the field at fault; the
+service rolled its transaction back, so nothing changed.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import re
+from collections import Counter
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from gerai.auth import MANAGER
-from gerai.extensions import db_session
-from gerai.guard import roles
-from inventory import queries
+from gerai.db import utcnow
+from gerai.errors import DomainError
+from gerai.extensions import db_session, settings
+from gerai.guard import current_user, roles
+from gerai.numbers import MONEY_MAX, QuantityError, format_qty, parse_qty
+from inventory import catalog, queries, stock
+from inventory.models import CATEGORIES, MOVEMENT_KINDS, Product
+from inventory.rules import UNITS, WRITE_OFF_REASONS, check_price_within_het
 
 bp = Blueprint("inventory", __name__, template_folder="templates")
+
+PAGE_SIZE = 50
+LINE_ROWS = 10  # empty line rows on a receipt or write-off form; receive.js adds more
+MAX_LINES = 500
+SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
+LINE_INPUT = re.compile(r"lines-(\d{1,4})-(code|qty|cost)")
+THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 
 
 @bp.record_once
 def _nav(state):
     from gerai.web import add_nav
 
+    add_nav(state.app, "/products", "Products", MANAGER)
     add_nav(state.app, "/stock", "Stock", MANAGER)
+    add_nav(state.app, "/stock/receive", "Receive goods", MANAGER)
+    add_nav(state.app, "/stock/count", "Stock count", MANAGER)
+    add_nav(state.app, "/stock/write-off", "Write-off", MANAGER)
 
+
+@bp.app_template_filter("localtime")
+def localtime(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """A stored UTC time as the shop's wall clock (`GERAI_TIMEZONE`)."""
+    return "" if value is None else value.astimezone(settings().tz).strftime(fmt)
+
+
+# --- reading forms ----------------------------------------------------------------------------
+
+def _number_text(text: str) -> str:
+    """Indonesian writing to Python's: `1.250,5` -> `1250.5`, `12.500` -> `12500`; `2.5` stays."""
+    text = text.replace(" ", "")
+    if "," in text:
+        return text.replace(".", "").replace(",", ".")
+    return text.replace(".", "") if THOUSANDS.fullmatch(text) else text
+
+
+def parse_qty_text(text: str) -> Decimal | None:
+    """A quantity typed by a person (`2,5`, `1.000`, `0.75`); None if it is not one."""
+    number = _number_text(text)
+    if not (number.isascii() and PLAIN_NUMBER.fullmatch(number)):
+        return None
+    try:
+        return parse_qty(number)
+    except QuantityError:
+        return None
+
+
+def parse_rupiah_text(text: str) -> int | None:
+    """Whole Rupiah typed by a person (`12500`, `12.500`, `Rp12.500`); None if not that."""
+    digits = _number_text(re.sub(r"(?i)^rp\.?", "", text.replace(" ", "")))
+    if not (digits.isascii() and digits.isdigit()) or int(digits) > MONEY_MAX:
+        return None
+    return int(digits)
+
+
+def message_of(err: DomainError) -> str:
+    return gettext(err.template, **err.params) if err.params else gettext(err.template)
+
+
+class FormReader:
+    """Typed values from a submitted form, with one translated message per bad input in `errors`."""
+
+    def __init__(self, form) -> None:
+        self.form = form
+        self.errors: dict[str, str] = {}
+
+    def raw(self, name: str) -> str:
+        return (self.form.get(name) or "").strip()
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def refuse(self, err: DomainError, rename: Callable[[str], str] = lambda field: field) -> None:
+        """A service's refusal, shown beside the input it names (at the top if it names none)."""
+        name = rename(err.field) if err.field else "_form"
+        self.fail(name if name in self.form else "_form", message_of(err))
+
+    def text(self, name: str, max_len: int, required: bool = False) -> str:
+        value = self.raw(name)
+        if required and not value:
+            self.fail(name, gettext("This field is required."))
+        elif len(value) > max_len:
+            self.fail(name, gettext("At most %(n)s characters.", n=max_len))
+        return value
+
+    def money(self, name: str, required: bool = False) -> int | None:
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.fail(name, gettext("This field is required."))
+            return None
+        amount = parse_rupiah_text(value)
+        if amount is None:
+            self.fail(name, gettext("Enter whole Rupiah, e.g. 12.500."))
+        return amount
+
+    def qty(self, name: str, required: bool = False) -> Decimal | None:
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.fail(name, gettext("Enter a quantity."))
+            return None
+        qty = parse_qty_text(value)
+        if qty is None:
+            self.fail(name, gettext("Enter a number with at most 3 decimals, e.g. 2,5."))
+        return qty
+
+    def integer(self, name: str, low: int, high: int) -> int | None:
+        value = self.raw(name)
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+            self.fail(name, gettext("Enter a whole number from %(low)s to %(high)s.", low=low, high=high))
+            return None
+        return int(value)
+
+    def choice(self, name: str, options: Iterable[str]) -> str:
+        value = self.raw(name)
+        if value not in options:
+            self.fail(name, gettext("Choose one of the options."))
+        return value
+
+    def pair(self, first: str, second: str) -> None:
+        """Two inputs that are given together or not at all (quota qty and days, reorder min and max)."""
+        if bool(self.raw(first)) != bool(self.raw(second)):
+            self.fail(second if self.raw(first) else first, gettext("Fill in both, or leave both empty."))
+
+
+def _choice_arg(name: str, options: Iterable[str]) -> str | None:
+    value = request.values.get(name, "")
+    return value if value in options else None
+
+
+def _page() -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
+
+
+def _pager(page: int, total: int) -> dict:
+    last = max(1, -(-total // PAGE_SIZE))
+
+    def link(n: int) -> str:
+        return url_for(request.endpoint, **{**request.args.to_dict(), **(request.view_args or {}), "page": n})
+
+    return {"page": page, "last": last, "total": total, "prev": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < last else None}
+
+
+def _user_id() -> int | None:
+    user = current_user()
+    return user.id if user else None
+
+
+# --- products -----------------------------------------------------------------------------
+
+@bp.get("/products")
+@roles(*MANAGER)
+def products_page():
+    q = request.args.get("q", "").strip()[:100]
+    category, inactive, page = _choice_arg("category", CATEGORIES), request.args.get("inactive") == "1", _page()
+    items, total = queries.search_products(db_session(), q, category, page=page, page_size=PAGE_SIZE,
+                                           include_inactive=inactive)
+    return render_template("inventory/products.html", products=items, q=q, category=category, inactive=inactive,
+                           categories=CATEGORIES, pager=_pager(page, total))
+
+
+def _product_values(product: Product) -> dict[str, str]:
+    """The edit form filled in from a product (checkboxes present only when ticked)."""
+    def q(value: Decimal | None) -> str:
+        return "" if value is None else format_qty(value)
+
+    values = {"sku": product.sku, "name": product.name, "barcodes": "\n".join(b.barcode for b in product.barcodes),
+              "category": product.category, "unit": product.unit, "price": str(product.price),
+              "het": "" if product.het is None else str(product.het), "quota_qty": q(product.quota_qty),
+              "quota_period_days": str(product.quota_period_days or ""), "reorder_min": q(product.reorder_min),
+              "reorder_max": q(product.reorder_max), "supplier": product.supplier_code or "",
+              "shelf_life_days": str(product.shelf_life_days or "")}
+    values.update({flag: "1" for flag in ("subsidised", "taxable", "active") if getattr(product, flag)})
+    return values
+
+
+def _read_product(form: FormReader, new: bool) -> dict:
+    data: dict = {}
+    if new:
+        data["sku"] = form.raw("sku")
+        if not SKU_PATTERN.fullmatch(data["sku"]):
+            form.fail("sku", gettext("A SKU is 1-40 letters, digits, '.', '-', '/' or '_'."))
+    data["name"] = form.text("name", 200, required=True)
+    data["barcodes"] = [line.strip() for line in form.raw("barcodes").splitlines() if line.strip()]
+    if len(data["barcodes"]) > 20 or any(len(code) > 32 for code in data["barcodes"]):
+        form.fail("barcodes", gettext("At most 20 barcodes of up to 32 characters."))
+    data["category"], data["unit"] = form.choice("category", CATEGORIES), form.choice("unit", UNITS)
+    data["price"], data["het"] = form.money("price", required=True), form.money("het")
+    for flag in ("subsidised", "taxable", "active"):
+        data[flag] = flag in form.form
+    form.pair("quota_qty", "quota_period_days")
+    quota_qty, quota_days = form.qty("quota_qty"), form.integer("quota_period_days", 1, 366)
+    data["quota"] = {"qty": quota_qty, "period_days": quota_days} if quota_qty is not None and quota_days else None
+    form.pair("reorder_min", "reorder_max")
+    low, high = form.qty("reorder_min"), form.qty("reorder_max")
+    data["reorder"] = {"min": low, "max": high} if low is not None and high is not None else None
+    data["supplier"] = form.raw("supplier") or None
+    data["shelf_life_days"] = form.integer("shelf_life_days", 1, 3650)
+    if not new and form.raw("het_effective_from"):
+        try:
+            day = date.fromisoformat(form.raw("het_effective_from"))
+            data["het_effective_from"] = datetime.combine(day, time(0), tzinfo=settings().tz)
+        except ValueError:
+            form.fail("het_effective_from", gettext("Enter a date."))
+    return data
+
+
+def _product_field(field: str) -> str:
+    """A service's field path as the form's input name: `quota.qty` -> `quota_qty`, `barcodes.2` -> `barcodes`."""
+    head = field.split(".")[0]
+    return field.replace(".", "_") if head in ("quota", "reorder") else head
+
+
+def _product_form(product: Product | None, values, errors: dict[str, str] | None = None):
+    session = db_session()
+    return render_template("inventory/product_form.html", product=product, v=values, errors=errors or {},
+                           categories=CATEGORIES, units=UNITS, suppliers=queries.all_suppliers(session),
+                           het_history=catalog.het_history(session, product.sku) if product else [])
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@roles(*MANAGER)
+def product_new():
+    if request.method == "GET":
+        return _product_form(None, {"active": "1", "category": "sembako", "unit": "pcs"})
+    form = FormReader(request.form)
+    data = _read_product(form, new=True)
+    if not form.errors:
+        try:
+            product = catalog.create_product(db_session(), data, _user_id())
+        except DomainError as err:
+            form.refuse(err, _product_field)
+        else:
+            flash(gettext("Product %(sku)s added.", sku=product.sku), "ok")
+            return redirect(url_for(".products_page", q=product.sku))
+    return _product_form(None, request.form, form.errors), 422
+
+
+@bp.route("/products/<path:sku>/edit", methods=["GET", "POST"])
+@roles(*MANAGER)
+def product_edit(sku: str):
+    product = catalog.get_product(db_session(), sku)
+    if request.method == "GET":
+        return _product_form(product, _product_values(product))
+    form = FormReader(request.form)
+    changes = _read_product(form, new=False)
+    if not form.errors:
+        try:
+            # Checked before the service too: it sets the new price before a supplier lookup whose
+            # autoflush would trip the database's own HET check (an IntegrityError, not a message).
+            check_price_within_het(sku, changes["price"], changes["het"])
+            catalog.update_product(db_session(), sku, changes, _user_id())
+        except DomainError as err:
+            form.refuse(err, _product_field)
+        else:
+            flash(gettext("Product %(sku)s saved.", sku=sku), "ok")
+            return redirect(url_for(".products_page", q=sku))
+    return _product_form(catalog.get_product(db_session(), sku), request.form, form.errors), 422
+
+
+# --- stock --------------------------------------------------------------------------------
 
 @bp.get("/stock")
 @roles(*MANAGER)
 def stock_page():
-    return render_template("inventory/stock.html", rows=queries.stock_rows(db_session()))
+    category, status = _choice_arg("category", CATEGORIES), _choice_arg("status", queries.STATUSES)
+    rows = queries.stock_rows(db_session(), category)
+    return render_template("inventory/stock.html", rows=[r for r in rows if r.status == status] if status else rows,
+                           counts=Counter(r.status for r in rows), category=category, status=status,
+                           categories=CATEGORIES, statuses=queries.STATUSES)
+
+
+@bp.get("/stock/<path:sku>/movements")
+@roles(*MANAGER)
+def movements_page(sku: str):
+    session = db_session()
+    product = catalog.get_product(session, sku)
+    kind, page = _choice_arg("kind", MOVEMENT_KINDS), _page()
+    rows, total = queries.movement_history(session, sku, kind=kind, page=page, page_size=PAGE_SIZE)
+    return render_template("inventory/movements.html", product=product, rows=rows, kind=kind, kinds=MOVEMENT_KINDS,
+                           pager=_pager(page, total))
+
+
+# --- documents with lines: receipts and write-offs ----------------------------------------
+
+def _line_rows(form) -> list[int]:
+    return sorted({int(m[1]) for key in form if (m := LINE_INPUT.fullmatch(key))})
+
+
+def _read_lines(form: FormReader, with_cost: bool) -> tuple[list[dict], list[int]]:
+    """The filled-in line rows as service lines, and the form row each line came from."""
+    lines, rows = [], []
+    for row in _line_rows(form.form):
+        code, name = form.raw(f"lines-{row}-code"), f"lines-{row}-"
+        if not (code or form.raw(name + "qty") or (with_cost and form.raw(name + "cost"))):
+            continue
+        if not code:
+            form.fail(name + "code", gettext("Enter a SKU or barcode."))
+        line = {"sku": queries.sku_for_code(db_session(), code) or code, "qty": form.qty(name + "qty", required=True)}
+        if with_cost:
+            line["unit_cost"] = form.money(name + "cost")
+        lines.append(line)
+        rows.append(row)
+    if not lines:
+        form.fail("_form", gettext("Fill in at least one line."))
+    elif len(lines) > MAX_LINES:
+        form.fail("_form", gettext("At most %(n)s lines per document.", n=MAX_LINES))
+    return lines, rows
+
+
+def _line_field(rows: list[int]) -> Callable[[str], str]:
+    """`lines.2.sku` (the third filled-in line) -> `lines-7-code` (the form row it came from)."""
+    def rename(field: str) -> str:
+        m = re.fullmatch(r"lines\.(\d+)\.(\w+)", field)
+        if not m or int(m[1]) >= len(rows):
+            return field
+        return f"lines-{rows[int(m[1])]}-" + {"sku": "code", "unit_cost": "cost"}.get(m[2], m[2])
+    return rename
+
+
+def _lines_form(template: str, values, errors: dict[str, str], **context):
+    rows = max([LINE_ROWS, *(r + 1 for r in _line_rows(values))])
+    return render_template(template, v=values, errors=errors, rows=range(rows), **context)
+
+
+@bp.route("/stock/receive", methods=["GET", "POST"])
+@roles(*MANAGER)
+def receive_page():
+    context = {"suppliers": queries.all_suppliers(db_session())}
+    if request.method == "GET":
+        return _lines_form("inventory/receive.html", {}, {}, **context)
+    form = FormReader(request.form)
+    supplier, reference, note = form.raw("supplier") or None, form.text("reference", 100), form.text("note", 500)
+    lines, rows = _read_lines(form, with_cost=True)
+    if not form.errors:
+        try:
+            doc = stock.receive_goods(db_session(), supplier, reference, lines, user_id=_user_id(), note=note)
+        except DomainError as err:
+            form.refuse(err, _line_field(rows))
+        else:
+            flash(gettext("Goods received: %(n)s lines (document %(id)s).", n=len(lines), id=doc.id), "ok")
+            return redirect(url_for(".receive_page"))
+    return _lines_form("inventory/receive.html", request.form, form.errors, **context), 422
+
+
+@bp.route("/stock/write-off", methods=["GET", "POST"])
+@roles(*MANAGER)
+def write_off_page():
+    context = {"reasons": WRITE_OFF_REASONS}
+    if request.method == "GET":
+        return _lines_form("inventory/write_off.html", {}, {}, **context)
+    form = FormReader(request.form)
+    reason, note = form.choice("reason", WRITE_OFF_REASONS), form.text("note", 500)
+    lines, rows = _read_lines(form, with_cost=False)
+    if not form.errors:
+        try:
+            doc = stock.write_off(db_session(), reason, lines, note=note, user_id=_user_id())
+        except DomainError as err:
+            form.refuse(err, _line_field(rows))
+        else:
+            flash(gettext("Stock written off: %(n)s lines (document %(id)s).", n=len(lines), id=doc.id), "ok")
+            return redirect(url_for(".write_off_page"))
+    return _lines_form("inventory/write_off.html", request.form, form.errors, **context), 422
+
+
+# --- stock count (opname) -----------------------------------------------------------------
+
+def _count_form(category: str | None, values, errors: dict[str, str], printable: bool = False):
+    rows = queries.stock_rows(db_session(), category)
+    return render_template("inventory/count_print.html" if printable else "inventory/count.html", rows=rows,
+                           v=values, errors=errors, category=category, categories=CATEGORIES, now=utcnow())
+
+
+def _count_field(lines: list[dict]) -> Callable[[str], str]:
+    """`lines.3.counted` -> `counted-<that line's SKU>`."""
+    def rename(field: str) -> str:
+        m = re.fullmatch(r"lines\.(\d+)\.\w+", field)
+        return f"counted-{lines[int(m[1])]['sku']}" if m and int(m[1]) < len(lines) else field
+    return rename
+
+
+@bp.route("/stock/count", methods=["GET", "POST"])
+@roles(*MANAGER)
+def count_page():
+    category = _choice_arg("category", CATEGORIES)
+    if request.method == "GET":
+        return _count_form(category, {}, {}, printable=request.args.get("print") == "1")
+    form = FormReader(request.form)
+    note = form.text("note", 500)
+    lines = [{"sku": key.removeprefix("counted-"), "counted": form.qty(key)}
+             for key in request.form if key.startswith("counted-") and form.raw(key)]
+    if not lines:
+        form.fail("_form", gettext("Fill in the counted quantity of at least one product."))
+    if not form.errors:
+        try:
+            doc = stock.count_stock(db_session(), lines, note=note, user_id=_user_id())
+        except DomainError as err:
+            form.refuse(err, _count_field(lines))
+        else:
+            adjusted = sum(1 for line in doc.lines if line.movement_id)
+            flash(gettext("Stock count saved: %(n)s products counted, %(adjusted)s adjusted.", n=len(lines),
+                          adjusted=adjusted), "ok")
+            return redirect(url_for(".stock_page", category=category))
+    return _count_form(category, request.form, form.errors), 422

@@ -20,7 +20,7 @@ from gerai.db import utcnow
 from gerai.errors import DomainError
 from gerai.extensions import db_session, settings
 from gerai.guard import current_user, roles
-from gerai.numbers import MONEY_MAX, QuantityError, format_qty, parse_qty
+from gerai.numbers import MONEY_MAX, QuantityError, format_qty, format_rupiah, parse_qty
 from inventory import catalog, queries, stock
 from inventory.models import CATEGORIES, MOVEMENT_KINDS, Product
 from inventory.rules import UNITS, WRITE_OFF_REASONS, check_price_within_het
@@ -83,7 +83,9 @@ def parse_rupiah_text(text: str) -> int | None:
 
 
 def message_of(err: DomainError) -> str:
-    return gettext(err.template, **err.params) if err.params else gettext(err.template)
+    """The refusal in the reader's language; quantities written the way the page writes them (`2,5`)."""
+    params = {k: format_qty(v) if isinstance(v, Decimal) else v for k, v in err.params.items()}
+    return gettext(err.template, **params) if params else gettext(err.template)
 
 
 class FormReader:
@@ -198,8 +200,8 @@ def _product_values(product: Product) -> dict[str, str]:
         return "" if value is None else format_qty(value)
 
     values = {"sku": product.sku, "name": product.name, "barcodes": "\n".join(b.barcode for b in product.barcodes),
-              "category": product.category, "unit": product.unit, "price": str(product.price),
-              "het": "" if product.het is None else str(product.het), "quota_qty": q(product.quota_qty),
+              "category": product.category, "unit": product.unit, "price": format_rupiah(product.price)[2:],
+              "het": "" if product.het is None else format_rupiah(product.het)[2:], "quota_qty": q(product.quota_qty),
               "quota_period_days": str(product.quota_period_days or ""), "reorder_min": q(product.reorder_min),
               "reorder_max": q(product.reorder_max), "supplier": product.supplier_code or "",
               "shelf_life_days": str(product.shelf_life_days or "")}

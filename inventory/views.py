@@ -176,6 +176,11 @@ def _pager(page: int, total: int) -> dict:
             "next": link(page + 1) if page < last else None}
 
 
+def _words(*vocabularies: Iterable[str]) -> dict[str, str]:
+    """Code words translated once per page, not once per row (gettext costs ~50 us a call)."""
+    return {word: gettext(word) for words in vocabularies for word in words}
+
+
 def _user_id() -> int | None:
     user = current_user()
     return user.id if user else None
@@ -302,7 +307,7 @@ def stock_page():
     rows = queries.stock_rows(db_session(), category)
     return render_template("inventory/stock.html", rows=[r for r in rows if r.status == status] if status else rows,
                            counts=Counter(r.status for r in rows), category=category, status=status,
-                           categories=CATEGORIES, statuses=queries.STATUSES)
+                           categories=CATEGORIES, statuses=queries.STATUSES, words=_words(CATEGORIES, queries.STATUSES))
 
 
 @bp.get("/stock/<path:sku>/movements")

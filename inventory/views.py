@@ -239,9 +239,12 @@ def _read_product(form: FormReader, new: bool) -> dict:
     if not new and form.raw("het_effective_from"):
         try:
             day = date.fromisoformat(form.raw("het_effective_from"))
-            data["het_effective_from"] = datetime.combine(day, time(0), tzinfo=settings().tz)
         except ValueError:
+            day = None
+        if day is None or not 2000 <= day.year <= 2999:
             form.fail("het_effective_from", gettext("Enter a date."))
+        else:
+            data["het_effective_from"] = datetime.combine(day, time(0), tzinfo=settings().tz)
     return data
 
 

@@ -226,6 +226,16 @@ def test_new_product_form_reports_each_bad_input(manager, shop, db):
         assert s.scalar(sa.select(sa.func.count()).select_from(Product)) == 3
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-02-30", "besok"])
+def test_het_date_out_of_range_is_refused(manager, shop, db, day):
+    before = product_state(db, "MYK-1L")
+    res = submit(manager, "/products/MYK-1L/edit", {
+        "name": "Minyakita 1 liter", "barcodes": "\n".join(before["barcodes"]), "category": "sembako",
+        "unit": "bungkus", "price": "15.000", "het": "15.500", "het_effective_from": day, "active": "1"})
+    assert res.status_code == 422 and field_error(text(res), "het_effective_from") == "Isi tanggal."
+    assert product_state(db, "MYK-1L") == before
+
+
 def test_fractional_quota_of_a_tabung_product_is_refused(manager, shop, db):
     before = product_state(db, "LPG-3")
     res = submit(manager, "/products/LPG-3/edit", {
@@ -392,3 +402,12 @@ def test_not_rupiah(typed):
 @pytest.mark.parametrize("qty", ["0.5", "2.5", "1000", "1234.5", "1234567.125", "0"])
 def test_quantities_shown_on_a_form_read_back_the_same(qty):
     assert parse_qty_text(format_qty(Decimal(qty))) == Decimal(qty)
+
+
+def test_login_form_refuses_a_wrong_password_in_indonesian(client):
+    page = client.get("/login")
+    res = client.post("/login", data={"username": TEST_USERS["manager"], "password": "salah-sekali",
+                                      "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert res.status_code == 401
+    assert "Nama pengguna atau kata sandi salah." in text(res)
+    assert client.get("/stock").status_code == 302  # still signed out

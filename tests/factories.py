@@ -78,8 +78,10 @@ def ledger_by_sql(db) -> dict[int, tuple[int, int, int | None]]:
                 for pid, level, total, low in conn.exec_driver_sql(sql)}
 
 
-def assert_ledger_sound(db) -> None:
-    """Every level equals the sum of its movements and nothing ever went below zero."""
+def assert_ledger_sound(db, product_ids=None) -> None:
+    """Every level (of these products, default all) equals the sum of its movements and none went below zero."""
     for pid, (level, total, lowest) in ledger_by_sql(db).items():
+        if product_ids is not None and pid not in product_ids:
+            continue
         assert level == total, f"product {pid}: level {level} but movements sum to {total} (thousandths)"
         assert level >= 0 and (lowest is None or lowest >= 0), f"product {pid} went below zero"

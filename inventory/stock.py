@@ -92,8 +92,9 @@ def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = ""
         raise Invalid("Each product may be counted once per count sheet.", field="lines")
     doc = _new_document(session, "count", user_id, at or utcnow(), note=note)
     ids = sorted(ln.product.id for ln in resolved)
-    book = dict(session.execute(lock_rows(
-        sa.select(StockLevel.product_id, StockLevel.on_hand).where(StockLevel.product_id.in_(ids)), session)).all())
+    book = dict(session.execute(lock_rows(  # in product order, as post_movements locks: never a deadlock
+        sa.select(StockLevel.product_id, StockLevel.on_hand).where(StockLevel.product_id.in_(ids))
+        .order_by(StockLevel.product_id), session)).all())
     specs, doc_lines = [], []
     for ln in resolved:
         diff = ln.qty - book[ln.product.id]

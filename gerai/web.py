@@ -22,6 +22,8 @@ def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: never redirect a signed-in user to another host."""
     if not target:
         return None
+    if any(ord(c) < 32 or c == "\x7f" for c in target):  # a CR/LF cannot go into a Location header (500)
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

@@ -1,0 +1,133 @@
+"""The stock API as API.md writes it: receipts, counts, write-offs, the stock list and the ledger."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+import factories as f
+
+
+@pytest.fixture
+def manager(issued_api, session):
+    f.product(session, "BRS-5", name="Beras medium", unit="kg", price=13000, reorder={"min": Decimal(5), "max": Decimal(50)})
+    f.product(session, "LPG-3", name="LPG 3 kg", unit="tabung", category="lpg", price=18000)
+    f.product(session, "PUPUK", name="Urea", unit="sak", category="pupuk", price=90000)
+    return issued_api("manager")
+
+
+def stock(api, query: str = "") -> dict[str, dict]:
+    res = api.get("/stock" + query)
+    assert res.status_code == 200, res.get_json()
+    return {row["sku"]: row for row in res.get_json()}
+
+
+def aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    assert moment.utcoffset() is not None, text
+    return moment
+
+
+def test_a_receipt_answers_with_its_lines_and_movements(manager):
+    request_id = str(uuid.uuid4())
+    res = manager.post("/stock/receipts", json={"supplier": "BULOG", "reference": "SJ-0042", "restock_request_id": request_id,
+                                                "lines": [{"sku": "BRS-5", "qty": "25.5", "unit_cost": 11800},
+                                                          {"sku": "LPG-3", "qty": 10, "unit_cost": 16000}]})
+    assert res.status_code == 201, res.get_json()
+    doc = res.get_json()
+    assert (doc["kind"], doc["supplier"], doc["reference"], doc["restock_request_id"]) == ("receipt", "BULOG", "SJ-0042",
+                                                                                           request_id)
+    assert [(ln["sku"], ln["qty"], ln["unit_cost"]) for ln in doc["lines"]] == [("BRS-5", "25.500", 11800),
+                                                                                ("LPG-3", "10.000", 16000)]
+    moves = doc["movements"]
+    assert [(m["kind"], m["qty"], m["balance_after"], m["user"]) for m in moves] == [
+        ("receipt", "25.500", "25.500", "t-manajer"), ("receipt", "10.000", "10.000", "t-manajer")]
+    assert [ln["movement_id"] for ln in doc["lines"]] == [m["id"] for m in moves]
+    assert all(m["reference"] == "SJ-0042" for m in moves)
+    aware(doc["at"])
+    rows = stock(manager)
+    assert (rows["BRS-5"]["on_hand"], rows["BRS-5"]["avg_cost"], rows["LPG-3"]["on_hand"]) == ("25.500", 11800, "10.000")
+
+
+def test_receipts_keep_a_moving_average_cost(manager):
+    manager.post("/stock/receipts", json={"lines": [{"sku": "LPG-3", "qty": 10, "unit_cost": 16000}]})
+    manager.post("/stock/receipts", json={"lines": [{"sku": "LPG-3", "qty": 30, "unit_cost": 17000}]})
+    assert stock(manager)["LPG-3"]["avg_cost"] == 16750  # (10 x 16000 + 30 x 17000) / 40
+    manager.post("/stock/receipts", json={"lines": [{"sku": "LPG-3", "qty": 5}]})  # no cost given: unchanged
+    assert stock(manager)["LPG-3"]["avg_cost"] == 16750
+
+
+def test_a_count_adjusts_only_what_differs(manager):
+    manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "20"}, {"sku": "LPG-3", "qty": "8"}]})
+    res = manager.post("/stock/counts", json={"note": "opname akhir bulan", "lines": [
+        {"sku": "BRS-5", "counted": "18.750"}, {"sku": "LPG-3", "counted": 8}, {"sku": "PUPUK", "counted": 3}]})
+    assert res.status_code == 201, res.get_json()
+    doc = res.get_json()
+    assert doc["kind"] == "count" and doc["note"] == "opname akhir bulan"
+    assert [(ln["sku"], ln["expected"], ln["qty"], ln["movement_id"] is not None) for ln in doc["lines"]] == [
+        ("BRS-5", "20.000", "18.750", True), ("LPG-3", "8.000", "8.000", False), ("PUPUK", "0.000", "3.000", True)]
+    assert [(m["kind"], m["qty"], m["balance_after"]) for m in doc["movements"]] == [
+        ("adjustment", "-1.250", "18.750"), ("adjustment", "3.000", "3.000")]
+    assert "opname akhir bulan" in doc["movements"][0]["reference"]
+    rows = stock(manager)
+    assert [rows[s]["on_hand"] for s in ("BRS-5", "LPG-3", "PUPUK")] == ["18.750", "8.000", "3.000"]
+
+
+def test_a_write_off_takes_stock_away_with_its_reason(manager, db):
+    manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "10"}]})
+    res = manager.post("/stock/write-offs", json={"reason": "expired", "note": "kutu beras",
+                                                  "lines": [{"sku": "BRS-5", "qty": "2.5"}]})
+    assert res.status_code == 201, res.get_json()
+    doc = res.get_json()
+    assert (doc["kind"], doc["reason"], doc["note"]) == ("write_off", "expired", "kutu beras")
+    assert [(m["kind"], m["qty"], m["balance_after"]) for m in doc["movements"]] == [("write_off", "-2.500", "7.500")]
+    assert stock(manager)["BRS-5"]["on_hand"] == "7.500"
+    f.assert_ledger_sound(db)
+
+
+def test_writing_off_more_than_is_on_hand_is_409_and_says_what_is_there(manager):
+    manager.post("/stock/receipts", json={"lines": [{"sku": "LPG-3", "qty": 2}]})
+    res = manager.post("/stock/write-offs", json={"reason": "lost", "lines": [{"sku": "LPG-3", "qty": 3}]},
+                       headers={"Accept-Language": "en"})
+    assert res.status_code == 409
+    body = res.get_json()
+    assert body["status"] == "insufficient_stock"
+    assert body["message"] == "Not enough stock of LPG 3 kg: 2 tabung on hand, 3 wanted."
+    assert body["errors"] == {"json": {"lines.0.qty": [body["message"]]}}
+
+
+def test_the_stock_list_shows_status_and_filters(manager, session):
+    manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "4"}, {"sku": "LPG-3", "qty": 9}]})
+    f.product(session, "OLD", active=False)
+    rows = stock(manager)
+    assert set(rows) == {"BRS-5", "LPG-3", "PUPUK"}
+    assert {s: r["status"] for s, r in rows.items()} == {"BRS-5": "low", "LPG-3": "ok", "PUPUK": "out"}
+    assert rows["BRS-5"]["reorder_point"] == "5.000" and rows["BRS-5"]["unit"] == "kg"
+    assert set(stock(manager, "?status=out")) == {"PUPUK"}
+    assert set(stock(manager, "?category=lpg")) == {"LPG-3"}
+    assert set(stock(manager, "?category=lpg&status=out")) == set()
+
+
+def test_the_ledger_of_a_product_newest_first_with_filters_and_paging(manager):
+    for qty in ("5", "3", "2"):
+        manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": qty}]})
+    manager.post("/stock/write-offs", json={"reason": "damaged", "lines": [{"sku": "BRS-5", "qty": "1"}]})
+    manager.post("/stock/receipts", json={"lines": [{"sku": "LPG-3", "qty": 1}]})
+    res = manager.get("/stock/BRS-5/movements")
+    assert res.status_code == 200
+    rows = res.get_json()
+    assert [(r["kind"], r["qty"], r["balance_after"]) for r in rows] == [
+        ("write_off", "-1.000", "9.000"), ("receipt", "2.000", "10.000"), ("receipt", "3.000", "8.000"),
+        ("receipt", "5.000", "5.000")]
+    assert json.loads(res.headers["X-Pagination"])["total"] == 4
+    assert [r["qty"] for r in manager.get("/stock/BRS-5/movements?kind=receipt&page=2&page_size=2").get_json()] == [
+        "5.000"]
+    first_at = aware(rows[-1]["at"])
+    later = (first_at + timedelta(microseconds=1)).isoformat()
+    assert len(manager.get("/stock/BRS-5/movements", query_string={"since": later}).get_json()) == 3
+    assert len(manager.get("/stock/BRS-5/movements", query_string={"until": later}).get_json()) == 1
+    future = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    assert manager.get("/stock/BRS-5/movements", query_string={"since": future}).get_json() == []

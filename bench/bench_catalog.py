@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import names, raw  # noqa: E402
 from bench.common import (BENCH_PASSWORD, Row, ScratchShop, add_user, build_shop, echo, ean13,  # noqa: E402
                           environment, measure, ms, pair, print_table, query_plan, statements)
-from bench.serving import Client, api_token, floor_server, gerai_server  # noqa: E402
+from bench.serving import Client, Server, api_token, floor_server, gerai_server, with_server_cpu  # noqa: E402
 
 BARCODE_P99_MS = 2.0
 SEARCH_MS = 20.0
@@ -84,13 +84,15 @@ def service_rows(shop: ScratchShop, codes: list[str], missing: list[str], args) 
     return rows
 
 
-def http_rows(app: Client, floor: Client, codes: list[str], missing: list[str], args) -> list[Row]:
+def http_rows(servers: tuple[Server, Server], app: Client, floor: Client, codes: list[str], missing: list[str],
+              args) -> list[Row]:
     def products(client, prefix, pool):
         return lambda i: client.get(f"{prefix}?q={urllib.parse.quote(pool[i % len(pool)])}")
 
     def row(figure, pool, floor_name, runs, target):
-        return pair(figure, products(app, "/api/v1/products", pool), floor_name, products(floor, "/products", pool),
-                    runs, target, warmup=args.warmup)
+        return with_server_cpu(*servers, lambda: pair(
+            figure, products(app, "/api/v1/products", pool), floor_name, products(floor, "/products", pool), runs,
+            target, warmup=args.warmup), runs + args.warmup)
 
     return [row("barcode lookup, HTTP", codes, "Flask+waitress, raw sqlite3", args.lookups, BARCODE_P99_MS),
             row("unknown barcode, HTTP", missing, "Flask+waitress, raw sqlite3", args.searches, BARCODE_P99_MS),
@@ -131,7 +133,7 @@ def run(shop: ScratchShop, args) -> tuple[list[Row], list[str]]:
         app = Client(server, {"Authorization": f"Bearer {api_token(server, shop.users['cashier'])}"})
         floor = Client(floor_srv)
         noop = measure(lambda _i: floor.get("/noop"), args.lookups, args.warmup)
-        rows += http_rows(app, floor, codes, missing, args)
+        rows += http_rows((server, floor_srv), app, floor, codes, missing, args)
         rss, peak = server.memory_mb()
         floor_rss, _ = floor_srv.memory_mb()
         app.close(), floor.close()

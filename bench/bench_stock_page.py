@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import raw  # noqa: E402
 from bench.common import (BENCH_PASSWORD, Row, ScratchShop, add_user, build_shop, echo, environment, pair,  # noqa: E402
                           print_table, query_plan, statements)
-from bench.serving import Client, api_token, floor_server, gerai_server, sign_in_cookie  # noqa: E402
+from bench.serving import (Client, Server, api_token, floor_server, gerai_server, sign_in_cookie,  # noqa: E402
+                           with_server_cpu)
 
 STOCK_PAGE_MS = 100.0
 RSS_MB = 150.0
@@ -66,18 +67,24 @@ def service_rows(shop: ScratchShop, runs: int, warmup: int) -> list[Row]:
     return result
 
 
-def http_rows(shop: ScratchShop, api: Client, page: Client, floor: Client, runs: int, warmup: int) -> list[Row]:
+def http_rows(shop: ScratchShop, servers: tuple[Server, Server], api: Client, page: Client, floor: Client, runs: int,
+              warmup: int) -> list[Row]:
     sku = shop.busiest.sku
     listed = set(re.findall(rb"BN-\d{5}", page.get("/stock")))
     if len(listed) != len(shop.products):
         raise RuntimeError(f"the /stock page lists {len(listed)} of {len(shop.products)} products")
-    return [pair("GET /api/v1/stock, HTTP", lambda _i: api.get("/api/v1/stock"), "Flask+waitress, raw rows as JSON",
-                 lambda _i: floor.get("/stock"), runs, STOCK_PAGE_MS, warmup=warmup),
-            pair("GET /stock (HTML page), HTTP", lambda _i: page.get("/stock"), "Flask+waitress, raw rows + Jinja",
-                 lambda _i: floor.get("/stock.html"), runs, STOCK_PAGE_MS, warmup=warmup),
-            pair("GET movements page 1, HTTP", lambda _i: api.get(f"/api/v1/stock/{sku}/movements"),
-                 "Flask+waitress, raw page as JSON", lambda _i: floor.get(f"/movements/{sku}"), runs, None,
-                 warmup=warmup)]
+
+    def row(figure, client, path, floor_name, floor_path, target):
+        return with_server_cpu(*servers, lambda: pair(figure, lambda _i: client.get(path), floor_name,
+                                                      lambda _i: floor.get(floor_path), runs, target,
+                                                      warmup=warmup), runs + warmup)
+
+    return [row("GET /api/v1/stock, HTTP", api, "/api/v1/stock", "Flask+waitress, raw rows as JSON", "/stock",
+                STOCK_PAGE_MS),
+            row("GET /stock (HTML page), HTTP", page, "/stock", "Flask+waitress, raw rows + Jinja", "/stock.html",
+                STOCK_PAGE_MS),
+            row("GET movements page 1, HTTP", api, f"/api/v1/stock/{sku}/movements", "Flask+waitress, raw page as JSON",
+                f"/movements/{sku}", None)]
 
 
 def diagnostics(shop: ScratchShop) -> list[str]:
@@ -108,7 +115,7 @@ def run(shop: ScratchShop, args) -> tuple[list[Row], list[str]]:
         api = Client(server, {"Authorization": f"Bearer {api_token(server, manager)}"})
         page = Client(server, {"Cookie": sign_in_cookie(server, manager)})
         floor = Client(floor_srv)
-        rows += http_rows(shop, api, page, floor, args.runs, args.warmup)
+        rows += http_rows(shop, (server, floor_srv), api, page, floor, args.runs, args.warmup)
         rss, peak = server.memory_mb()
         floor_rss, _ = floor_srv.memory_mb()
         for client in (api, page, floor):

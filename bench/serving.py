@@ -16,9 +16,11 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
-from bench.common import BENCH_PASSWORD, ROOT, ScratchShop
+from bench.common import BENCH_PASSWORD, ROOT, Row, ScratchShop
 
 THREADS = 8  # `gerai serve`'s default
 
@@ -68,6 +70,11 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (/proc/<pid>/stat)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def memory_mb(self) -> tuple[float, float]:
         """(VmRSS, VmHWM = peak RSS) of the server process, in MB, from /proc/<pid>/status."""
         fields = {}
@@ -94,6 +101,15 @@ def floor_server(shop: ScratchShop) -> Server:
     argv = [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--db", str(shop.path), "--port", str(port),
             "--threads", str(THREADS)]
     return Server("floor app", argv, port, shop.root / "floor-app.log", ready_path="/noop")
+
+
+def with_server_cpu(app: Server, floor: Server, timed: Callable[[], Row], calls: int) -> Row:
+    """Run `timed` (one `pair`, `calls` requests to each server with its warm-up) and put each server's mean
+    CPU per request in the row's cpu columns: the client's own CPU says nothing about the server."""
+    app0, floor0 = app.cpu_seconds(), floor.cpu_seconds()
+    row = timed()
+    return replace(row, cpu_ms=(app.cpu_seconds() - app0) * 1000 / calls,
+                   floor_cpu_ms=(floor.cpu_seconds() - floor0) * 1000 / calls)
 
 
 class Client:

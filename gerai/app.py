@@ -1,10 +1,11 @@
 """The app factory: one codebase, a `shop` or a `hub` by configuration."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, abort, request, session
 from flask_babel import Babel
 
 from gerai.config import Settings, load_config
@@ -22,6 +23,19 @@ def select_locale() -> str:
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(LANGUAGES, default="id") or "id"
     return "id"
+
+
+_JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
+
+
+def refuse_nul_characters() -> None:
+    """PostgreSQL text cannot hold U+0000 (psycopg raised DataError, a 500): refuse it at the door, on every
+    engine alike. A JSON body is checked for the escape in its raw bytes (no second parse of the body)."""
+    texts = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in t for t in texts) or (request.is_json and _JSON_NUL.search(request.get_data(cache=True))):
+        abort(400, description="Text may not contain NUL characters.")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -59,6 +73,7 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
     from gerai import guard, web
     from gerai.extensions import close_db_session
 
+    app.before_request(refuse_nul_characters)
     app.before_request(guard.load_user)
     app.teardown_appcontext(close_db_session)
     web.install_template_helpers(app)

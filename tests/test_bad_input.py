@@ -79,6 +79,12 @@ def line_without(base: dict, key: str) -> dict:
     return {**base, "lines": [{k: v for k, v in base["lines"][0].items() if k != key}]}
 
 
+NUL_INPUTS = [("POST", "/suppliers", {"code": "IDFOOD", "name": "ID\u0000FOOD"}),
+              ("POST", "/auth/token", {"username": "t-manajer\u0000", "password": "x"}),
+              ("POST", "/stock/receipts", {"lines": [{"sku": "BRS-5\u0000", "qty": "1"}]}),
+              ("PATCH", "/products/BRS-5", {"name": "Beras\u0000"}),
+              ("GET", "/products?q=a%00b", None), ("GET", "/products/BRS%005", None), ("GET", "/suppliers/B%00", None)]
+
 # (id, method, path, body, status, reason or None, field or None). A `str`/`bytes` body is sent raw
 # as application/json; a dict is JSON-encoded. A field is checked in errors["json"] (or ["query"]).
 C = pytest.param
@@ -235,6 +241,8 @@ CASES = [
       id="query-until-out-of-range"),
     C("GET", "/stock/BRS-5/movements?page=" + "9" * 20, None, 422, None, "page", id="query-movements-page-oversize"),
     C("GET", "/stock/NOPE/movements", None, 404, "unknown_sku", None, id="query-movements-unknown-sku"),
+    # --- NUL characters (PostgreSQL text cannot hold them: refused everywhere alike)
+    *[C(m, p, b, 400, None, None, id=f"nul-{i}") for i, (m, p, b) in enumerate(NUL_INPUTS)],
 ]
 
 WRITING_ENDPOINTS = [("POST", "/products"), ("PATCH", "/products/BRS-5"), ("POST", "/suppliers"),
@@ -337,3 +345,20 @@ def test_good_input_after_bad_still_works(shop, db, issued_api):
     assert res.status_code == 201, res.get_json()
     assert res.get_json()["movements"][0]["balance_after"] == "13.000"
     assert api.get("/products/BRS-5").get_json()["on_hand"] == str(Decimal("13.000"))
+
+
+def test_nul_characters_are_a_400_on_postgresql_too(pg_db, tmp_path):
+    """Where they used to be a 500: psycopg refuses NUL in text."""
+    app = create_app(load_config({}, instance=str(tmp_path), database_url=pg_db.url, secret_key="pg-nul"))
+    try:
+        with pg_db.read_session() as s:
+            user = s.scalar(sa.select(User).where(User.username == TEST_USERS["manager"]))
+        manager = ApiClient(app.test_client(), auth.issue_token(app.config["SECRET_KEY"], user)[0])
+        before = f.db_digest(pg_db)
+        for method, path, body in NUL_INPUTS:
+            assert_error_shape(send(manager, method, path, body), 400)
+        res = app.test_client().post("/login", data={"username": "a\x00", "password": "x"})
+        assert res.status_code == 400
+        assert f.db_digest(pg_db) == before
+    finally:
+        app.extensions["gerai_db"].dispose()

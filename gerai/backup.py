@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from gerai.db import Database
+from gerai.migrate import known_revisions
 
 REQUIRED_TABLES = {"alembic_version", "users", "products", "stock_levels", "stock_movements"}
 
@@ -59,6 +60,10 @@ def check_backup_file(path: Path) -> None:
                                   f"{', '.join(sorted(REQUIRED_TABLES - tables))})")
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise BackupError(f"{path} is damaged (SQLite integrity check failed)")
+            revisions = {r[0] for r in conn.execute("SELECT version_num FROM alembic_version")}
+            if not revisions or not revisions <= known_revisions():
+                raise BackupError(f"{path} has database revision {', '.join(sorted(revisions)) or 'none'}, which this "
+                                  "version of Gerai does not know: restore it with the version that wrote it")
         finally:
             conn.close()
     except (OSError, sqlite3.DatabaseError) as err:

@@ -227,6 +227,20 @@ def test_restore_refuses_a_file_that_is_not_a_gerai_backup(runner, db, tmp_path,
     assert list(Path(settings.instance_path).glob("*before-restore*")) == []
 
 
+def test_restore_refuses_a_backup_from_another_version_of_gerai(runner, db, tmp_path, settings):
+    """An unknown schema revision used to replace the live database and then fail in the upgrade."""
+    backup = tmp_path / "from-the-future.db"
+    assert gerai(runner, "backup", str(backup)).exit_code == 0
+    with sqlite3.connect(backup) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.close()
+    before = f.db_digest(db)
+    result = gerai(runner, "restore", str(backup))
+    assert result.exit_code == 1 and "9999" in result.output and "Traceback" not in result.output
+    assert f.db_digest(db) == before
+    assert list(Path(settings.instance_path).glob("*before-restore*")) == []
+
+
 def test_backup_refuses_to_overwrite_the_live_database(runner, settings):
     result = gerai(runner, "backup", str(settings.instance_path / "gerai.db"))
     assert result.exit_code == 1 and "live database" in result.output

@@ -29,6 +29,7 @@ HISTORY_DAYS = 56
 DELIVERY_EVERY_DAYS = 7
 DEMO_USERS = (("kasir", "kasir123", "cashier", "Siti (kasir)"), ("manajer", "manajer123", "manager", "Pak Budi (manajer)"),
               ("admin", "admin123", "admin", "Admin koperasi"))
+HUB_DEMO_USERS = (("bulog", "bulog123", "coordinator", "Koordinator Bulog", "BULOG"),)  # API.md: on a hub
 
 
 def shop_is_empty(db: Database) -> bool:
@@ -120,6 +121,9 @@ def load_demo(db: Database, settings: Settings, echo: Callable[[str], None] = pr
         for username, password, role, full_name in DEMO_USERS:
             session.add(User(username=username, role=role, password_hash=auth.hash_password(password),
                              full_name=full_name))
+        for username, password, role, full_name, supplier in HUB_DEMO_USERS if settings.role == "hub" else ():
+            session.add(User(username=username, role=role, password_hash=auth.hash_password(password),
+                             full_name=full_name, supplier_code=supplier))
         for data in SUPPLIERS:
             session.add(Supplier(**{**data, "pack_size": Decimal(data["pack_size"]) if data["pack_size"] else None}))
         session.flush()
@@ -133,5 +137,6 @@ def load_demo(db: Database, settings: Settings, echo: Callable[[str], None] = pr
             movements += _history(session, product, item, rng, today, tz)
         session.add(AppSetting(key="demo_loaded", value=today.isoformat()))
         session.commit()
+    users = [f"{u}/{p}" for u, p, *_ in DEMO_USERS + (HUB_DEMO_USERS if settings.role == "hub" else ())]
     echo(f"Demo shop loaded: {len(SUPPLIERS)} suppliers, {len(PRODUCTS)} products, {movements} ledger movements "
-         f"over {HISTORY_DAYS} days; users " + ", ".join(f"{u}/{p}" for u, p, _, _ in DEMO_USERS))
+         f"over {HISTORY_DAYS} days; users " + ", ".join(users))

@@ -139,10 +139,12 @@ def test_a_second_writer_waits_for_the_first_and_then_sees_its_change(goods):
         f.receive(s, lpg.sku, 3)
     first = db.session()
     outcome: list[object] = []
+    calling = threading.Event()
 
     def second():
         session = db.session()
         try:
+            calling.set()
             stock.write_off(session, "damaged", [{"sku": lpg.sku, "qty": Decimal(3)}])
             outcome.append("written off")
         except BaseException as exc:  # noqa: BLE001
@@ -155,7 +157,8 @@ def test_a_second_writer_waits_for_the_first_and_then_sees_its_change(goods):
         post_movements(first, [MovementSpec(lpg.id, Decimal(-3), "write_off")], at=utcnow(), source_type="test",
                        source_id="first")
         thread.start()
-        time.sleep(0.5)
+        assert calling.wait(JOIN_TIMEOUT)
+        time.sleep(0.5)  # a write-off takes milliseconds: still running now means waiting for the lock
         assert thread.is_alive(), f"the second writer did not wait: {outcome}"
         first.commit()
     finally:
@@ -191,10 +194,12 @@ def test_a_count_and_a_receipt_over_the_same_products_never_deadlock(goods):
         f.receive(s, rice.sku, 5)
     first = db.session()
     outcome: list[object] = []
+    calling = threading.Event()
 
     def count():
         session = db.session()
         try:
+            calling.set()
             stock.count_stock(session, [{"sku": lpg.sku, "counted": Decimal(4)},
                                         {"sku": rice.sku, "counted": Decimal(10)}])
             outcome.append("counted")
@@ -208,7 +213,9 @@ def test_a_count_and_a_receipt_over_the_same_products_never_deadlock(goods):
         post_movements(first, [MovementSpec(rice.id, Decimal(2), "receipt")], at=utcnow(), source_type="test",
                        source_id="first")
         thread.start()
-        time.sleep(0.5)
+        assert calling.wait(JOIN_TIMEOUT)
+        time.sleep(0.5)  # the count takes what locks it can, then waits
+        assert thread.is_alive(), outcome
         post_movements(first, [MovementSpec(lpg.id, Decimal(2), "receipt")], at=utcnow(), source_type="test",
                        source_id="first")
         first.commit()

@@ -48,7 +48,7 @@ class Products(MethodView):
         return catalog.create_product(db_session(), data, _user_id())
 
 
-@products_blp.route("/<sku>")
+@products_blp.route("/<path:sku>")  # SKUs may hold "/" (PUPUK/UREA-50)
 class ProductItem(MethodView):
     @roles(*ANY_ROLE)
     @products_blp.response(200, ProductSchema)
@@ -107,7 +107,7 @@ class StockList(MethodView):
         return [r for r in rows if r.status == args["status"]] if args.get("status") else rows
 
 
-@stock_blp.route("/<sku>/movements")
+@stock_blp.route("/<path:sku>/movements")
 class Movements(MethodView):
     @roles(*MANAGER)
     @stock_blp.arguments(MovementQuerySchema, location="query")

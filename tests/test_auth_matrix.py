@@ -35,15 +35,15 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # catalog API
     ("GET", "/api/v1/products"): SIGNED_IN,
     ("POST", "/api/v1/products"): MANAGER,
-    ("GET", "/api/v1/products/<sku>"): SIGNED_IN,
-    ("PATCH", "/api/v1/products/<sku>"): MANAGER,
+    ("GET", "/api/v1/products/<path:sku>"): SIGNED_IN,
+    ("PATCH", "/api/v1/products/<path:sku>"): MANAGER,
     ("GET", "/api/v1/suppliers"): SIGNED_IN,
     ("POST", "/api/v1/suppliers"): MANAGER,
     ("GET", "/api/v1/suppliers/<code>"): SIGNED_IN,
     ("PATCH", "/api/v1/suppliers/<code>"): MANAGER,
     # stock API
     ("GET", "/api/v1/stock"): SIGNED_IN,
-    ("GET", "/api/v1/stock/<sku>/movements"): MANAGER,
+    ("GET", "/api/v1/stock/<path:sku>/movements"): MANAGER,
     ("POST", "/api/v1/stock/receipts"): MANAGER,
     ("POST", "/api/v1/stock/counts"): MANAGER,
     ("POST", "/api/v1/stock/write-offs"): MANAGER,

@@ -133,3 +133,14 @@ def test_the_openapi_document_describes_the_catalog(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/products", "/api/v1/products/{sku}", "/api/v1/suppliers"} <= set(spec["paths"])
     assert spec["paths"]["/api/v1/products"]["post"]["summary"] == "Add a product"
+
+
+def test_a_sku_with_a_slash_can_be_read_changed_and_its_ledger_listed(manager):
+    """The SKU rule allows '/', so every route that names a SKU must reach it."""
+    res = manager.post("/products", json={"sku": "PUPUK/UREA-50", "name": "Urea 50 kg", "category": "pupuk",
+                                          "unit": "sak", "price": 90000})
+    assert res.status_code == 201
+    assert manager.get("/products/PUPUK/UREA-50").get_json()["name"] == "Urea 50 kg"
+    assert manager.patch("/products/PUPUK/UREA-50", json={"price": 95000}).get_json()["price"] == 95000
+    manager.post("/stock/receipts", json={"lines": [{"sku": "PUPUK/UREA-50", "qty": 4}]})
+    assert [m["qty"] for m in manager.get("/stock/PUPUK/UREA-50/movements").get_json()] == ["4.000"]

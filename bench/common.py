@@ -308,8 +308,8 @@ def pair(figure: str, fn: Callable[[int], object], floor: str, floor_fn: Callabl
 
     Interleaving puts both under the same load at the same moment: on a shared machine the
     absolute times move with the neighbours, the ratio much less. The thread's CPU time per
-    call is kept too: it hardly moves with load, and on an idle machine a call that reads from
-    the page cache takes about its CPU time.
+    call is kept too: it moves far less with load, and on an idle machine a call that reads
+    from the page cache takes about its CPU time.
     """
     for i in range(warmup):
         floor_fn(i)

@@ -42,13 +42,15 @@ def _register_blueprints(app: Flask) -> None:
     """Every blueprint, from one explicit list."""
     from gerai import auth_api, web
     from gerai.api import make_api
-    from inventory import api as inventory_api, views as inventory_views
+    from inventory import api as inventory_api, signals_api, views as inventory_views
+    from suppliers import api as suppliers_api, views as suppliers_views
 
     api = make_api(app)
-    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS):
+    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS):
         api.register_blueprint(blp)
     app.register_blueprint(web.bp)
     app.register_blueprint(inventory_views.bp)
+    app.register_blueprint(suppliers_views.bp)
 
 
 def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.extensions["gerai_settings"] = settings
-    app.extensions["gerai_db"] = Database(settings.database_url)
+    app.extensions["gerai_db"] = Database(settings.database_url, timezone=settings.timezone)
     Babel(app, locale_selector=select_locale)
     _register_blueprints(app)
 

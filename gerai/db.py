@@ -85,11 +85,15 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
 class Database:
     """Engine and session factories for one database; built by the app factory or a CLI command."""
 
-    def __init__(self, url: str, **engine_kwargs) -> None:
+    def __init__(self, url: str, *, timezone: str = "Asia/Jakarta", **engine_kwargs) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self._write = sessionmaker(self.engine, expire_on_commit=False)
-        self._read = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        # Every session carries the shop's time zone (its local day) and the listeners that
+        # packages built on `inventory` registered at app start (see inventory.events).
+        self.session_info: dict = {"timezone": timezone, "listeners": {}}
+        self._write = sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
+        self._read = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False,
+                                  info=self.session_info)
 
     @property
     def dialect(self) -> str:

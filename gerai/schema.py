@@ -5,7 +5,7 @@ import importlib
 
 import sqlalchemy as sa
 
-MODEL_MODULES = ("gerai.models", "inventory.models")
+MODEL_MODULES = ("gerai.models", "inventory.models", "inventory.sales_history", "suppliers.models")
 
 
 def metadata() -> sa.MetaData:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gerai.db import lock_rows
 from gerai.numbers import format_qty
+from inventory import events, sales_history
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.rules import InsufficientStock, moving_average_cost
 
@@ -31,6 +32,7 @@ class MovementSpec:
     kind: str
     unit_cost: int | None = None
     field: str | None = None  # the input field to name if this line is refused
+    unit_price: int | None = None  # a sale's selling price, kept in the daily sales history
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
                    sold: bool = False) -> list[Posted]:
     """Append `specs` to the ledger and update levels; refuse (raise) if stock would go below zero."""
     levels = _lock_levels(session, sorted({s.product_id for s in specs}))
+    before = {pid: level["on_hand"] for pid, level in levels.items()}
     rows, balances = [], []
     for spec in specs:
         level = levels.get(spec.product_id)
@@ -82,6 +85,11 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
             **({"last_sold_at": sa.bindparam("at")} if sold else {})),
         [{"pid": pid, "on_hand": lv["on_hand"], "avg_cost": lv["avg_cost"], "last_id": last_id[pid], "at": at}
          for pid, lv in levels.items()])
+    after = {pid: lv["on_hand"] for pid, lv in levels.items()}
+    sales_history.record(session, specs, before, after, at)
+    if events.has_listeners(session, events.STOCK_POSTED):
+        events.announce(session, events.STOCK_POSTED, at=at,
+                        changes=[events.LevelChange(pid, before[pid], after[pid]) for pid in sorted(levels)])
     return [Posted(mid, s.product_id, s.qty, bal) for mid, s, bal in zip(ids, specs, balances)]
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gerai.models import User
+from inventory import signals
 from inventory.catalog import get_product
 from inventory.models import Product, ProductBarcode, StockLevel, StockMovement, Supplier
 
@@ -83,14 +84,13 @@ def basic_status(on_hand: Decimal, reorder_point: Decimal | None) -> str:
 
 
 def stock_rows(session: Session, category: str | None = None) -> list[StockRow]:
-    """Every active product with its level, in one query (never sums the ledger)."""
-    stmt = (sa.select(Product.sku, Product.name, Product.category, Product.unit, StockLevel.on_hand,
-                      Product.reorder_min, StockLevel.last_sold_at, StockLevel.avg_cost, Product.supplier_code)
-            .join(StockLevel, StockLevel.product_id == Product.id).where(Product.active.is_(True))
-            .order_by(Product.category, Product.name))
-    if category:
-        stmt = stmt.where(Product.category == category)
-    return [StockRow(*row, status=basic_status(row.on_hand, row.reorder_min)) for row in session.execute(stmt)]
+    """Every active product with its level and signals (status, cover, reorder point); never sums the ledger."""
+    return [StockRow(s.sku, s.name, s.category, s.unit, s.on_hand, s.reorder_point, s.last_sold_at, s.avg_cost,
+                     s.supplier, s.status, _cover(s.days_of_cover)) for s in signals.compute(session, category=category)]
+
+
+def _cover(days: float | None) -> Decimal | None:
+    return None if days is None else Decimal(repr(round(days, 1)))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gerai.db import lock_rows, transactional, utcnow
 from gerai.errors import Invalid
+from inventory import events
 from inventory.catalog import ProductNotFound
 from inventory.ledger import MovementSpec, post_movements
 from inventory.models import Product, StockDocument, StockDocumentLine, StockLevel, Supplier
@@ -80,6 +81,7 @@ def receive_goods(session: Session, supplier: str | None, reference: str, lines:
     doc_lines = [StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty, unit_cost=ln.unit_cost)
                  for ln in resolved]
     _post(session, doc, specs, doc_lines, reference or f"receipt #{doc.id}")
+    events.announce(session, events.GOODS_RECEIVED, document=doc)  # e.g. against a restock request
     return doc
 
 

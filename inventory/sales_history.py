@@ -1,0 +1,148 @@
+"""Sales per product per local day, and the spells each product was out of stock.
+
+Both are kept up to date by `inventory.ledger.post_movements` in the ledger's own
+transaction, so the signals (what is not selling, what will run out) read a few dozen rows
+per product instead of summing the ledger. A "day" is the shop's local day
+(`GERAI_TIMEZONE`, carried by the session): a sale at 23:30 WITA counts on that WITA day.
+Days are stored as integers (days since 1970-01-01) so that window arithmetic is the same
+plain integer SQL on SQLite and PostgreSQL.
+
+Out-of-stock spells are opened when a level goes from above zero to zero or below and
+closed when it comes back; a product that never had stock has no spell, so days before any
+recorded stock count as in stock (API.md, `gerai import-sales`).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from gerai.db import Base, UTCDateTime
+from gerai.numbers import Quantity, to_milli
+
+EPOCH = date(1970, 1, 1)
+SALE_KINDS = ("sale", "refund")
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
+class DailySales(Base):
+    """Net units sold (sales minus refunds), sale lines and Rupiah of one product on one local day."""
+
+    __tablename__ = "daily_sales"
+
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # local day, days since 1970-01-01
+    qty: Mapped[Decimal] = mapped_column(Quantity, default=Decimal(0))
+    lines: Mapped[int] = mapped_column(default=0)  # sale movements: the events the stall test counts
+    amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class StockOut(Base):
+    """A spell with nothing on hand: from the movement that emptied the shelf to the one that refilled it."""
+
+    __tablename__ = "stock_outs"
+    __table_args__ = (sa.Index("ix_stock_outs_product_id_started_at", "product_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def day_number(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def day_date(n: int) -> date:
+    return EPOCH + timedelta(days=n)
+
+
+def shop_timezone(session: Session) -> ZoneInfo:
+    return ZoneInfo(session.info.get("timezone", DEFAULT_TIMEZONE))
+
+
+def local_day(at: datetime, tz: ZoneInfo) -> int:
+    """The shop's local day number of an aware moment."""
+    return day_number(at.astimezone(tz).date())
+
+
+def day_start(day: int, tz: ZoneInfo) -> datetime:
+    """The UTC moment a local day begins."""
+    d = day_date(day)
+    return datetime(d.year, d.month, d.day, tzinfo=tz).astimezone(timezone.utc)
+
+
+# One statement per ledger call, whatever its number of lines (the checkout's hot path).
+# Without a selling price, the catalog price values the line; rounding half away from zero
+# in integer arithmetic (integer division truncates toward zero on both engines).
+_UPSERT = sa.text("""
+INSERT INTO daily_sales (product_id, day, qty, lines, amount)
+VALUES (:pid, :day, :qty, :lines, COALESCE(:amount,
+        (SELECT (:qty * p.price + CASE WHEN :qty >= 0 THEN 500 ELSE -500 END) / 1000 FROM products p WHERE p.id = :pid)))
+ON CONFLICT (product_id, day) DO UPDATE SET qty = daily_sales.qty + excluded.qty,
+    lines = daily_sales.lines + excluded.lines, amount = daily_sales.amount + excluded.amount
+""")
+
+
+def record(session: Session, specs: list, before: dict[int, Decimal], after: dict[int, Decimal], at: datetime) -> None:
+    """Called by post_movements: add its sales and refunds to their day; open or close stock-out spells."""
+    day = None
+    rows: dict[int, dict] = {}
+    for spec in specs:
+        if spec.kind not in SALE_KINDS:
+            continue
+        if day is None:
+            day = local_day(at, shop_timezone(session))
+        row = rows.setdefault(spec.product_id, {"pid": spec.product_id, "day": day, "qty": 0, "lines": 0, "amount": 0})
+        sold = -to_milli(spec.qty)  # a sale moves stock out (negative), a refund back in
+        row["qty"] += sold
+        row["lines"] += spec.kind == "sale"
+        if row["amount"] is not None and spec.unit_price is not None:
+            row["amount"] += _rupiah(sold, spec.unit_price)
+        else:
+            row["amount"] = None
+    if rows:
+        session.execute(_UPSERT, list(rows.values()))
+    _track_stock_outs(session, before, after, at)
+
+
+def _rupiah(milli: int, unit_price: int) -> int:
+    value = milli * unit_price
+    return (abs(value) + 500) // 1000 * (1 if value >= 0 else -1)
+
+
+def _track_stock_outs(session: Session, before: dict[int, Decimal], after: dict[int, Decimal], at: datetime) -> None:
+    emptied = [pid for pid, was in before.items() if was > 0 >= after[pid]]
+    refilled = [pid for pid, was in before.items() if was <= 0 < after[pid]]
+    table = StockOut.__table__
+    if emptied:
+        session.execute(sa.insert(table), [{"product_id": pid, "started_at": at} for pid in emptied])
+    if refilled:
+        session.execute(table.update().where(table.c.product_id.in_(refilled), table.c.ended_at.is_(None))
+                        .values(ended_at=at))
+
+
+def daily_totals(session: Session, product_id: int, first_day: int, last_day: int) -> dict[int, tuple[Decimal, int]]:
+    """{day: (net qty sold, sale lines)} of one product over [first_day, last_day]."""
+    rows = session.execute(sa.select(DailySales.day, DailySales.qty, DailySales.lines).where(
+        DailySales.product_id == product_id, DailySales.day.between(first_day, last_day)))
+    return {day: (qty, lines) for day, qty, lines in rows}
+
+
+def unavailable_days(spells: list[tuple[datetime, datetime | None]], tz: ZoneInfo, first_day: int, last_day: int,
+                     now: datetime) -> set[int]:
+    """Local days in [first_day, last_day] on which the product was out of stock from start to end."""
+    out: set[int] = set()
+    for started, ended in spells:
+        first = local_day(started, tz)
+        if day_start(first, tz) < started:
+            first += 1  # emptied during the day: that day could still sell
+        end = ended or now
+        last = local_day(end, tz) - 1  # refilled during that day: it could sell after
+        if ended is None:
+            last = max(last, local_day(now, tz))  # still out: today too
+        out.update(range(max(first, first_day), min(last, last_day) + 1))
+    return out

@@ -61,7 +61,7 @@ def on_order(session: Session, product_ids: list[int] | None = None) -> dict[int
     return {pid: qty for pid, qty in session.execute(stmt) if qty}
 
 
-def _reason(sig: signals.ProductSignal, ordered: Decimal, pack: Decimal | None) -> signals.Reason:
+def _reason(sig: signals.ProductSignal, ordered: Decimal) -> signals.Reason:
     params = {"on_hand": format_qty(sig.on_hand), "unit": sig.unit, "rop": format_qty(sig.reorder_point),
               "up_to": format_qty(sig.order_up_to), "rate": signals.rate_text(sig.current.daily_qty),
               "lead": sig.lead_time_days, "on_order": format_qty(ordered)}
@@ -71,9 +71,6 @@ def _reason(sig: signals.ProductSignal, ordered: Decimal, pack: Decimal | None) 
     else:
         template = signals.N_("%(on_hand)s %(unit)s on hand, at or below the reorder point %(rop)s (sells %(rate)s/day, "
                               "delivery takes %(lead)s days); order up to %(up_to)s")
-    if pack:
-        params["pack"] = format_qty(pack)
-        template += signals.N_(" in packs of %(pack)s")
     return signals.Reason(template, params)
 
 
@@ -87,7 +84,7 @@ def suggest(sig: signals.ProductSignal, ordered: Decimal, pack: Decimal | None) 
     qty = round_to_pack(sig.order_up_to - have, pack, sig.unit)
     if qty <= 0:
         return None
-    return Suggestion(sig, pack, ordered, qty, _reason(sig, ordered, pack))
+    return Suggestion(sig, pack, ordered, qty, _reason(sig, ordered))
 
 
 def suggestions(session: Session, *, supplier: str | None = None, as_of: date | None = None,

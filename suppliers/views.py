@@ -3,4 +3,4 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("suppliers", __name__, template_folder="templates")
+bp = Blueprint("restock_pages", __name__, template_folder="templates")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from gerai.db import Base, UTCDateTime
 from gerai.numbers import Quantity, to_milli
+from inventory.models import StockMovement
 
 EPOCH = date(1970, 1, 1)
 SALE_KINDS = ("sale", "refund")
@@ -145,4 +146,30 @@ def unavailable_days(spells: list[tuple[datetime, datetime | None]], tz: ZoneInf
         if ended is None:
             last = max(last, local_day(now, tz))  # still out: today too
         out.update(range(max(first, first_day), min(last, last_day) + 1))
+    return out
+
+
+def sales_totals(session: Session, first_day: int, last_day: int) -> tuple[int, int]:
+    """(Rupiah, sale lines) of the whole shop over [first_day, last_day]."""
+    amount, lines = session.execute(sa.select(sa.func.coalesce(sa.func.sum(DailySales.amount), 0),
+                                              sa.func.coalesce(sa.func.sum(DailySales.lines), 0))
+                                    .where(DailySales.day.between(first_day, last_day))).one()
+    return int(amount), int(lines)
+
+
+def levels_by_day(session: Session, product_id: int, first_day: int, last_day: int) -> dict[int, Decimal]:
+    """On hand at the end of each local day in [first_day, last_day], from the ledger's running balance."""
+    tz = shop_timezone(session)
+    start = day_start(first_day, tz)
+    mv = StockMovement.__table__
+    opening = session.scalar(sa.select(mv.c.balance_after).where(mv.c.product_id == product_id, mv.c.at < start)
+                             .order_by(mv.c.id.desc()).limit(1)) or Decimal(0)
+    closing: dict[int, Decimal] = {}
+    for at, balance in session.execute(sa.select(mv.c.at, mv.c.balance_after).where(
+            mv.c.product_id == product_id, mv.c.at >= start).order_by(mv.c.id)):
+        closing[local_day(at, tz)] = balance
+    out, level = {}, opening
+    for day in range(first_day, last_day + 1):
+        level = closing.get(day, level)
+        out[day] = level
     return out

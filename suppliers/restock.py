@@ -88,9 +88,10 @@ def suggest(sig: signals.ProductSignal, ordered: Decimal, pack: Decimal | None) 
 
 
 def suggestions(session: Session, *, supplier: str | None = None, as_of: date | None = None,
-                now: datetime | None = None, product_ids: list[int] | None = None) -> list[Suggestion]:
-    """Per supplier, what to order now: the shortest cover first."""
-    sigs = signals.compute(session, as_of=as_of, now=now, product_ids=product_ids)
+                now: datetime | None = None, product_ids: list[int] | None = None,
+                computed: list[signals.ProductSignal] | None = None) -> list[Suggestion]:
+    """Per supplier, what to order now, the shortest cover first (`computed`: signals already at hand)."""
+    sigs = computed if computed is not None else signals.compute(session, as_of=as_of, now=now, product_ids=product_ids)
     if supplier is not None:
         sigs = [s for s in sigs if s.supplier == supplier]
     ordered = on_order(session, product_ids)

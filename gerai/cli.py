@@ -174,3 +174,26 @@ def restore_command(file: Path) -> None:
         _fail(str(err))
     migrate.upgrade(database().url)
     click.echo(f"Restored from {file}; the previous database was kept as {kept}")
+
+
+@main.command("import-sales")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_sales_command(file: Path) -> None:
+    """Load past sales (date,sku,qty,unit_price) as sale movements on their days; any bad row and nothing is imported."""
+    from inventory.import_sales import HEADER_HELP, import_sales_csv
+
+    session = database().session()
+    try:
+        result = import_sales_csv(session, file, progress=click.progressbar)
+    finally:
+        session.close()
+    if result.errors:
+        for line, message in result.errors[:100]:
+            click.echo(f"line {line}: {message}", err=True)
+        if len(result.errors) > 100:
+            click.echo(f"... and {len(result.errors) - 100} more", err=True)
+        _fail(f"{len(result.errors)} bad row(s); nothing was imported. {HEADER_HELP}")
+    span = f" from {result.first} to {result.last}" if result.first else ""
+    click.echo(f"Imported {result.rows} row(s): sales of {result.products} product(s) on {result.days} day(s){span}. "
+               "Count the stock now (stock opname) to set today's on-hand.")

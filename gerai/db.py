@@ -88,9 +88,10 @@ class Database:
     def __init__(self, url: str, *, timezone: str = "Asia/Jakarta", **engine_kwargs) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        # Every session carries the shop's time zone (its local day) and the listeners that
-        # packages built on `inventory` registered at app start (see inventory.events).
-        self.session_info: dict = {"timezone": timezone, "listeners": {}}
+        # Every session carries the shop's time zone (its local day), the listeners that
+        # packages built on `inventory` registered at app start (see inventory.events), and a
+        # cache shared by this database's sessions for read models derived from the past.
+        self.session_info: dict = {"timezone": timezone, "listeners": {}, "cache": {}}
         self._write = sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
         self._read = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False,
                                   info=self.session_info)

@@ -1,6 +1,7 @@
 """Catalog and stock endpoints (API.md: Catalog, Stock). Parse, call one service, dump."""
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 
 from gerai.api import API_PREFIX, ApiBlueprint
@@ -12,7 +13,7 @@ from inventory.models import Supplier
 from inventory.schemas import (CountInSchema, DocumentSchema, MovementQuerySchema, MovementSchema, ProductInSchema,
                                ProductPatchSchema, ProductQuerySchema, ProductSchema, ReceiptInSchema,
                                StockQuerySchema, StockRowSchema, SupplierPatchSchema, SupplierSchema,
-                               WriteOffInSchema)
+                               WriteOffInSchema, stock_row_json)
 
 products_blp = ApiBlueprint("products", __name__, url_prefix=f"{API_PREFIX}/products", description="Catalog")
 suppliers_blp = ApiBlueprint("suppliers", __name__, url_prefix=f"{API_PREFIX}/suppliers", description="Suppliers")
@@ -104,7 +105,9 @@ class StockList(MethodView):
     def get(self, args):
         """Stock on hand per product, with its status"""
         rows = queries.stock_rows(db_session(), args.get("category"))
-        return [r for r in rows if r.status == args["status"]] if args.get("status") else rows
+        if args.get("status"):
+            rows = [r for r in rows if r.status == args["status"]]
+        return jsonify([stock_row_json(r) for r in rows])  # StockRowSchema's shape, without its per-field cost
 
 
 @stock_blp.route("/<path:sku>/movements")

@@ -14,8 +14,7 @@ plus review period (the periodic-review order-up-to policy).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 WINDOW_WEEKS = 8
 HALF_LIFE_WEEKS = 2.0
@@ -28,8 +27,7 @@ REVIEW_PERIOD_DAYS = 7
 SERVICE_Z = 1.65  # about a 95% chance of not running out before the delivery comes
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """One day of history: net units sold, sale lines, and whether the product could sell."""
 
     qty: float = 0.0
@@ -37,8 +35,7 @@ class Day:
     available: bool = True
 
 
-@dataclass(frozen=True)
-class Week:
+class Week(NamedTuple):
     """Totals of one week of history (index 0 = the most recent week) over its available days."""
 
     qty: float = 0.0
@@ -47,8 +44,7 @@ class Week:
     days: int = 0  # days that could sell
 
 
-@dataclass(frozen=True)
-class Demand:
+class Demand(NamedTuple):
     daily_qty: float  # expected units per day
     daily_lines: float  # expected sale events per day
     sigma: float  # standard deviation of daily units
@@ -77,20 +73,22 @@ def weeks_from_days(days: Sequence[Day]) -> list[Week]:
     return weeks[:WINDOW_WEEKS]
 
 
+WEIGHTS = tuple(week_weight(k) for k in range(WINDOW_WEEKS))
+
+
 def estimate(weeks: Iterable[Week]) -> Demand:
     """Recency-weighted daily rate, sale-event rate and spread over the days that could sell."""
     w_days = w_qty = w_sq = w_lines = 0.0
     days = lines = 0
-    for k, week in enumerate(weeks):
-        if k >= WINDOW_WEEKS or not week.days:
+    for w, (qty, qty_sq, n, d) in zip(WEIGHTS, weeks):
+        if not d:
             continue
-        w = week_weight(k)
-        w_days += w * week.days
-        w_qty += w * week.qty
-        w_sq += w * week.qty_sq
-        w_lines += w * week.lines
-        days += week.days
-        lines += week.lines
+        w_days += w * d
+        w_qty += w * qty
+        w_sq += w * qty_sq
+        w_lines += w * n
+        days += d
+        lines += n
     if not w_days:
         return NO_DEMAND
     rate = w_qty / w_days

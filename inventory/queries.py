@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from gerai.models import User
 from inventory import signals
 from inventory.catalog import get_product
-from inventory.models import Product, ProductBarcode, StockLevel, StockMovement, Supplier
+from inventory.models import Product, ProductBarcode, StockMovement, Supplier
 
 MAX_PAGE_SIZE = 500
 STATUSES = ("ok", "low", "out", "slow", "overstock", "dead")  # a stock level's status (API.md, Stock)
@@ -86,7 +86,7 @@ def basic_status(on_hand: Decimal, reorder_point: Decimal | None) -> str:
 def stock_rows(session: Session, category: str | None = None) -> list[StockRow]:
     """Every active product with its level and signals (status, cover, reorder point); never sums the ledger."""
     return [StockRow(s.sku, s.name, s.category, s.unit, s.on_hand, s.reorder_point, s.last_sold_at, s.avg_cost,
-                     s.supplier, s.status, _cover(s.days_of_cover)) for s in signals.compute(session, category=category)]
+                     s.supplier, s.status, _cover(s.days_of_cover)) for s in signals.compute(session, category=category, reasons=False)]
 
 
 def _cover(days: float | None) -> Decimal | None:

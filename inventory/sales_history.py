@@ -13,6 +13,7 @@ recorded stock count as in stock (API.md, `gerai import-sales`).
 """
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,19 +21,21 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from gerai.db import Base, UTCDateTime
+from gerai.db import Base, UTCDateTime, utcnow
 from gerai.numbers import Quantity, to_milli
 from inventory.models import StockMovement
 
 EPOCH = date(1970, 1, 1)
 SALE_KINDS = ("sale", "refund")
 DEFAULT_TIMEZONE = "Asia/Jakarta"
+HISTORY_VERSION = "sales_history_version"  # app setting: changes whenever a past day's history does
 
 
 class DailySales(Base):
     """Net units sold (sales minus refunds), sale lines and Rupiah of one product on one local day."""
 
     __tablename__ = "daily_sales"
+    __table_args__ = (sa.Index("ix_daily_sales_day", "day"),)  # the whole shop's figures for a day or a week
 
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # local day, days since 1970-01-01
@@ -90,13 +93,14 @@ ON CONFLICT (product_id, day) DO UPDATE SET qty = daily_sales.qty + excluded.qty
 
 def record(session: Session, specs: list, before: dict[int, Decimal], after: dict[int, Decimal], at: datetime) -> None:
     """Called by post_movements: add its sales and refunds to their day; open or close stock-out spells."""
+    tz = shop_timezone(session)
     day = None
     rows: dict[int, dict] = {}
     for spec in specs:
         if spec.kind not in SALE_KINDS:
             continue
         if day is None:
-            day = local_day(at, shop_timezone(session))
+            day = local_day(at, tz)
         row = rows.setdefault(spec.product_id, {"pid": spec.product_id, "day": day, "qty": 0, "lines": 0, "amount": 0})
         sold = -to_milli(spec.qty)  # a sale moves stock out (negative), a refund back in
         row["qty"] += sold
@@ -107,7 +111,17 @@ def record(session: Session, specs: list, before: dict[int, Decimal], after: dic
             row["amount"] = None
     if rows:
         session.execute(_UPSERT, list(rows.values()))
-    _track_stock_outs(session, before, after, at)
+    spells = _track_stock_outs(session, before, after, at)
+    if (rows or spells) and local_day(at, tz) < local_day(utcnow(), tz):
+        bump_version(session)  # a past day changed: estimates kept for today are stale
+
+
+def bump_version(session: Session) -> None:
+    session.execute(_VERSION, {"key": HISTORY_VERSION, "value": uuid.uuid4().hex, "at": utcnow()})
+
+
+_VERSION = sa.text("INSERT INTO app_settings (key, value, updated_at) VALUES (:key, :value, :at) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
 
 
 def _rupiah(milli: int, unit_price: int) -> int:
@@ -115,7 +129,7 @@ def _rupiah(milli: int, unit_price: int) -> int:
     return (abs(value) + 500) // 1000 * (1 if value >= 0 else -1)
 
 
-def _track_stock_outs(session: Session, before: dict[int, Decimal], after: dict[int, Decimal], at: datetime) -> None:
+def _track_stock_outs(session: Session, before: dict[int, Decimal], after: dict[int, Decimal], at: datetime) -> bool:
     emptied = [pid for pid, was in before.items() if was > 0 >= after[pid]]
     refilled = [pid for pid, was in before.items() if was <= 0 < after[pid]]
     table = StockOut.__table__
@@ -124,6 +138,7 @@ def _track_stock_outs(session: Session, before: dict[int, Decimal], after: dict[
     if refilled:
         session.execute(table.update().where(table.c.product_id.in_(refilled), table.c.ended_at.is_(None))
                         .values(ended_at=at))
+    return bool(emptied or refilled)
 
 
 def daily_totals(session: Session, product_id: int, first_day: int, last_day: int) -> dict[int, tuple[Decimal, int]]:

@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from gerai.api import Money, Qty, Timestamp
+from gerai.numbers import qty_str
 from inventory.models import CATEGORIES
 from inventory.rules import WRITE_OFF_REASONS
 
@@ -201,3 +202,13 @@ class StockRowSchema(ma.Schema):
     avg_cost = fields.Integer(allow_none=True)
     supplier = fields.String(allow_none=True)
 
+
+def stock_row_json(row) -> dict:
+    """One stock row in StockRowSchema's shape, built directly: on a 2,000-product stock page the
+    generic dump costs more than computing the rows (tests keep the two shapes equal)."""
+    cover = row.days_of_cover
+    return {"sku": row.sku, "name": row.name, "category": row.category, "on_hand": qty_str(row.on_hand),
+            "unit": row.unit, "status": row.status, "days_of_cover": None if cover is None else f"{cover:.1f}",
+            "last_sold_at": row.last_sold_at.isoformat() if row.last_sold_at else None,
+            "reorder_point": None if row.reorder_point is None else qty_str(row.reorder_point),
+            "avg_cost": row.avg_cost, "supplier": row.supplier}

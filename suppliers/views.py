@@ -25,6 +25,7 @@ from suppliers.models import OPEN_STATUSES, REQUEST_STATUSES, RestockRequest, Re
 
 bp = Blueprint("restock_pages", __name__, template_folder="templates")
 CHART_DAYS = 90
+DASHBOARD_ROWS = 30  # per list: the most urgent first
 
 
 @bp.record_once
@@ -45,16 +46,18 @@ def _sales_figures(session) -> dict:
 @bp.get("/signals")
 @roles(*MANAGER)
 def dashboard():
+    """At a glance: the most urgent of each list (the full lists are the API's, and the request form's)."""
     session = db_session()
     computed = signals.compute(session)
     suggestions = restock.suggestions(session, computed=computed)
+    running_out = sorted((s for s in computed if s.status in ("out", "low")),
+                         key=lambda s: (s.status != "out", s.days_of_cover or 0.0, s.sku))
+    not_selling = sorted((s for s in computed if s.status in signals.NOT_SELLING), key=lambda s: (-s.money_tied_up, s.sku))
     open_requests = [r for r in requests.list_requests(session, limit=200) if r.status in (*OPEN_STATUSES, "draft")]
     return render_template(
-        "suppliers/dashboard.html", sales=_sales_figures(session),
-        running_out=[s for s in computed if s.status in ("out", "low")],
-        not_selling=sorted((s for s in computed if s.status in signals.NOT_SELLING),
-                           key=lambda s: (-s.money_tied_up, s.sku)),
-        by_supplier=restock.by_supplier(suggestions), open_requests=open_requests,
+        "suppliers/dashboard.html", sales=_sales_figures(session), running_out=running_out[:DASHBOARD_ROWS],
+        running_out_count=len(running_out), not_selling=not_selling[:DASHBOARD_ROWS], not_selling_count=len(not_selling),
+        by_supplier=restock.by_supplier(suggestions), shown=DASHBOARD_ROWS, open_requests=open_requests,
         auto_on=auto.auto_enabled(session), reason=lambda s: s.reason.text(gettext) if s.reason else "")
 
 

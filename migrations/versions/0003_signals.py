@@ -57,6 +57,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_daily_sales_product_id_products'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('product_id', 'day', name=op.f('pk_daily_sales'))
     )
+    with op.batch_alter_table('daily_sales', schema=None) as batch_op:
+        batch_op.create_index('ix_daily_sales_day', ['day'], unique=False)
+
     op.create_table('restock_request_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.String(length=36), nullable=False),
@@ -137,6 +140,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_restock_request_events_request_id'))
 
     op.drop_table('restock_request_events')
+    with op.batch_alter_table('daily_sales', schema=None) as batch_op:
+        batch_op.drop_index('ix_daily_sales_day')
+
     op.drop_table('daily_sales')
     with op.batch_alter_table('restock_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_restock_requests_supplier_code'))

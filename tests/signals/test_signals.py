@@ -1,5 +1,5 @@
 """Signals on a real shop database: synthetic histories posted through the ledger, a frozen clock."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest

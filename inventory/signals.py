@@ -23,7 +23,6 @@ from gerai.db import utcnow
 from gerai.numbers import format_qty, format_rupiah
 from inventory import demand as dm
 from inventory.models import Product, StockLevel, StockMovement, Supplier
-from inventory.rules import allows_fractions
 from inventory.demand_history import History, histories
 from inventory.sales_history import day_date, day_number, day_start, local_day, shop_timezone
 
@@ -77,11 +76,9 @@ class ProductSignal:
         return Decimal(repr(round(self.usual.daily_qty, 3)))
 
 
-def _round_up(value: float, fractional: bool) -> Decimal:
-    """Up to a whole unit, or to a gram/millilitre for loose goods (a hair of float noise forgiven)."""
-    if fractional:
-        return Decimal(math.ceil(value * 1000 - 1e-6)).scaleb(-3)
-    return Decimal(math.ceil(value - 1e-9))
+def _round_up(value: float) -> Decimal:
+    """Up to a whole unit (a kg, a litre, a sack): planning figures, not weighings (float noise forgiven)."""
+    return Decimal(max(math.ceil(value - 1e-9), 0))
 
 
 def rate_text(rate: float) -> str:
@@ -195,9 +192,8 @@ def _signal(row: _Row, hist: History, ref: int, as_of: int, tz, review_days: int
     if row.reorder_max is not None:
         rop, up_to = row.reorder_min or Decimal(0), row.reorder_max
     else:
-        fractional = allows_fractions(row.unit)
-        rop = _round_up(dm.reorder_point(current, lead), fractional)
-        up_to = max(_round_up(dm.order_up_to(current, lead, review_days), fractional), rop)
+        rop = _round_up(dm.reorder_point(current, lead))
+        up_to = max(_round_up(dm.order_up_to(current, lead, review_days)), rop)
     on_hand = row.on_hand
     cover = dm.days_of_cover(float(on_hand), current)
     limit, basis = dm.overstock_limit(lead, row.shelf_life_days, review_days)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from gerai.numbers import Quantity, format_qty
 from inventory import signals
 from inventory.models import Supplier
-from inventory.rules import allows_fractions
 from suppliers.models import OPEN_STATUSES, RestockRequest, RestockRequestLine
 
 NEVER_SUGGESTED = ("slow", "dead")
@@ -42,11 +41,11 @@ class Suggestion:
         return self.signal.supplier
 
 
-def round_to_pack(qty: Decimal, pack_size: Decimal | None, unit: str) -> Decimal:
-    """Up to a whole number of the supplier's packs; else up to a whole unit (or a gram for loose goods)."""
+def round_to_pack(qty: Decimal, pack_size: Decimal | None) -> Decimal:
+    """Up to a whole number of the supplier's packs; without one, up to a whole unit (kg, litre, sack)."""
     if qty <= 0:
         return Decimal(0)
-    step = pack_size if pack_size else (Decimal("0.001") if allows_fractions(unit) else Decimal(1))
+    step = pack_size or Decimal(1)
     return (qty / step).to_integral_value(ROUND_CEILING) * step
 
 
@@ -81,7 +80,7 @@ def suggest(sig: signals.ProductSignal, ordered: Decimal, pack: Decimal | None) 
     have = max(sig.on_hand, Decimal(0)) + ordered
     if have > sig.reorder_point or sig.order_up_to <= 0:
         return None
-    qty = round_to_pack(sig.order_up_to - have, pack, sig.unit)
+    qty = round_to_pack(sig.order_up_to - have, pack)
     if qty <= 0:
         return None
     return Suggestion(sig, pack, ordered, qty, _reason(sig, ordered))

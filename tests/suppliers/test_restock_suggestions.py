@@ -28,9 +28,11 @@ def test_suggestions_round_up_to_the_supplier_s_pack_size(shop):
     history(shop, p, [10] * 56, opening=575)
     s = suggestion_for(shop, p)
     assert s.pack_size == 12 and s.suggested_qty == 96  # 85 -> 8 packs of 12
-    assert restock.round_to_pack(Decimal("0.5"), None, "kg") == Decimal("0.500")
-    assert restock.round_to_pack(Decimal("2.1"), None, "pcs") == 3
-    assert restock.round_to_pack(Decimal("-3"), Decimal(12), "pcs") == 0
+    assert restock.round_to_pack(Decimal("0.5"), None) == 1  # loose rice is ordered by the kg
+    assert restock.round_to_pack(Decimal("2.1"), None) == 3
+    assert restock.round_to_pack(Decimal("25"), Decimal(12)) == 36
+    assert restock.round_to_pack(Decimal("24"), Decimal(12)) == 24
+    assert restock.round_to_pack(Decimal("-3"), Decimal(12)) == 0
 
 
 def test_what_is_already_on_order_is_counted_and_a_cancelled_request_is_not(shop):

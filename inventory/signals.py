@@ -1,10 +1,11 @@
-"""What is not selling and what will run out: one pass over the levels and the daily history.
+"""What is not selling and what will run out: every active product's status, with its reason.
 
-For every active product this reads its level row, its daily sales over two windows of
-`WINDOW_WEEKS` (the "usual" one ending on its last sale day, which the stall test uses, and
-the "current" one ending on the last complete day, which cover and the reorder point use)
-and the out-of-stock spells of the last months. It never reads the ledger beyond one row per
-product (its first movement), so its cost does not grow with years of history.
+Each product's demand comes from `inventory.demand_history` (its daily history, kept per
+database for the day); this module adds what changes by the minute: the level row (on hand,
+last sale), the supplier's lead time, and from them the silence since the last sale, the
+reorder point, the days of cover and the status (`out`, `dead`, `slow`, `low`, `overstock`,
+`ok`, in that order of precedence). It never reads the ledger, so a stock page costs the same
+after five years as after five days (a report on a past day reads one balance per product).
 
 Reasons are English msgids with parameters, translated at the edge (`Reason.text(gettext)`).
 """
@@ -69,11 +70,16 @@ class ProductSignal:
 
     @property
     def money_tied_up(self) -> int:
-        return int((max(self.on_hand, Decimal(0)) * (self.avg_cost or 0)).to_integral_value(ROUND_HALF_UP))
+        return money_tied_up(self.on_hand, self.avg_cost)
 
     @property
     def expected_daily_sales(self) -> Decimal:
         return Decimal(repr(round(self.usual.daily_qty, 3)))
+
+
+def money_tied_up(on_hand: Decimal, avg_cost: int | None) -> int:
+    """Stock at its moving-average cost, whole Rupiah."""
+    return int((max(on_hand, Decimal(0)) * (avg_cost or 0)).to_integral_value(ROUND_HALF_UP))
 
 
 def _round_up(value: float) -> Decimal:
@@ -201,9 +207,9 @@ def _signal(row: _Row, hist: History, ref: int, as_of: int, tz, review_days: int
     since = as_of - last if last is not None else None
     reason = None
     if reasons and status != "ok":
-        money = int((max(on_hand, Decimal(0)) * (row.avg_cost or 0)).to_integral_value(ROUND_HALF_UP))
         reason = _reason(status, row, {"usual": usual, "current": current, "silent": silent, "since": since, "rop": rop,
-                                       "cover": cover, "limit": limit, "limit_basis": basis, "money": money})
+                                       "cover": cover, "limit": limit, "limit_basis": basis,
+                                       "money": money_tied_up(on_hand, row.avg_cost)})
     return ProductSignal(
         product_id=row.id, sku=row.sku, name=row.name, category=row.category, unit=row.unit, supplier=row.supplier_code,
         lead_time_days=lead, on_hand=on_hand, avg_cost=row.avg_cost, last_sold_at=row.last_sold_at,

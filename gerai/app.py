@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="id",
-        BABEL_TRANSLATION_DIRECTORIES=";".join(str(ROOT / pkg / "translations") for pkg in ("gerai", "inventory", "suppliers")),
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "gerai" / "translations"),
         JSON_SORT_KEYS=False,
     )
     app.extensions["gerai_settings"] = settings

@@ -40,10 +40,20 @@ class WrongRequestState(Conflict):
     template = "Restock request %(id)s is %(status)s; it cannot change like this."
 
 
-NOT_A_DRAFT = "Restock request %(id)s is %(status)s; only a draft can be submitted."
-NOT_CANCELLABLE = "Restock request %(id)s is %(status)s; it can no longer be cancelled."
-NOT_SUBMITTED = "Restock request %(id)s is %(status)s; only a submitted request can be dispatched."
-NOT_OPEN = "Restock request %(id)s is %(status)s; goods can no longer be received against it."
+class NotADraft(WrongRequestState):
+    template = "Restock request %(id)s is %(status)s; only a draft can be submitted."
+
+
+class NotCancellable(WrongRequestState):
+    template = "Restock request %(id)s is %(status)s; it can no longer be cancelled."
+
+
+class NotSubmitted(WrongRequestState):
+    template = "Restock request %(id)s is %(status)s; only a submitted request can be dispatched."
+
+
+class NotOpen(WrongRequestState):
+    template = "Restock request %(id)s is %(status)s; goods can no longer be received against it."
 
 
 def fingerprint(supplier: str, lines: list[dict[str, Any]], note: str) -> str:
@@ -151,7 +161,7 @@ def _locked(session: Session, request_id: str) -> RestockRequest:
 def submit_request(session: Session, request_id: str, *, user_id: int | None = None) -> RestockRequest:
     req = _locked(session, request_id)
     if req.status != "draft":
-        raise WrongRequestState(NOT_A_DRAFT, id=req.id, status=req.status)
+        raise NotADraft(id=req.id, status=req.status)
     _history(req, "submitted", user_id)
     return req
 
@@ -161,7 +171,7 @@ def cancel_request(session: Session, request_id: str, reason: str, *, user_id: i
     """Nothing more will come: what was received stays recorded, the rest is no longer on order."""
     req = _locked(session, request_id)
     if req.status not in CANCELLABLE:
-        raise WrongRequestState(NOT_CANCELLABLE, id=req.id, status=req.status)
+        raise NotCancellable(id=req.id, status=req.status)
     req.cancel_reason = reason[:200]
     _history(req, "cancelled", user_id, reason)
     return req
@@ -173,7 +183,7 @@ def dispatch_request(session: Session, request_id: str, lines: list[dict[str, An
     """The supplier sends goods (the hub's coordinator): what is on its way, per line."""
     req = _locked(session, request_id)
     if req.status != "submitted":
-        raise WrongRequestState(NOT_SUBMITTED, id=req.id, status=req.status)
+        raise NotSubmitted(id=req.id, status=req.status)
     by_sku = {ln.sku: ln for ln in req.lines}
     for i, given in enumerate(lines):
         line = by_sku.get(given["sku"])
@@ -195,7 +205,7 @@ def record_receipt(session: Session, document: StockDocument) -> None:
     if req is None:
         raise Invalid("No restock request %(id)s.", field="restock_request_id", id=document.restock_request_id)
     if req.status not in OPEN_STATUSES:
-        raise WrongRequestState(NOT_OPEN, field="restock_request_id", id=req.id, status=req.status)
+        raise NotOpen(field="restock_request_id", id=req.id, status=req.status)
     if document.supplier_code is None:
         document.supplier_code = req.supplier_code
     elif document.supplier_code != req.supplier_code:

@@ -61,10 +61,27 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", "/stock/write-off"): MANAGER,
     ("GET", "/stock/count"): MANAGER,
     ("POST", "/stock/count"): MANAGER,
+    # signals and restock (API.md: Stock, Restock)
+    ("GET", "/api/v1/stock/slow-movers"): MANAGER,
+    ("GET", "/api/v1/restock/suggestions"): MANAGER,
+    ("GET", "/api/v1/restock-requests"): (*MANAGER, "coordinator"),
+    ("POST", "/api/v1/restock-requests"): MANAGER,
+    ("GET", "/api/v1/restock-requests/<uuid:request_id>"): (*MANAGER, "coordinator"),
+    ("POST", "/api/v1/restock-requests/<uuid:request_id>/cancel"): MANAGER,
+    ("GET", "/signals"): MANAGER,
+    ("POST", "/signals/auto"): MANAGER,
+    ("GET", "/signals/products/<sku>"): MANAGER,
+    ("GET", "/restock-requests"): MANAGER,
+    ("GET", "/restock-requests/new"): MANAGER,
+    ("POST", "/restock-requests/new"): MANAGER,
+    ("GET", "/restock-requests/<request_id>"): MANAGER,
+    ("GET", "/restock-requests/<request_id>.csv"): MANAGER,
+    ("POST", "/restock-requests/<request_id>/cancel"): MANAGER,
 }
 
 # A value for each URL variable, naming something that exists in the `shop` fixture.
-SAMPLES = {"sku": "BRS-5", "code": "BULOG", "filename": "vendor/README", "id": "1"}
+SAMPLES = {"sku": "BRS-5", "code": "BULOG", "filename": "vendor/README", "id": "1",
+           "request_id": "00000000-0000-4000-8000-000000000001"}
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask for every rule like its GET
 
 

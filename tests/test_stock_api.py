@@ -33,6 +33,8 @@ def aware(text: str) -> datetime:
 
 def test_a_receipt_answers_with_its_lines_and_movements(manager):
     request_id = str(uuid.uuid4())
+    lines = [{"sku": "BRS-5", "qty": "25.5"}, {"sku": "LPG-3", "qty": 10}]
+    assert manager.post("/restock-requests", json={"id": request_id, "supplier": "BULOG", "lines": lines}).status_code == 201
     res = manager.post("/stock/receipts", json={"supplier": "BULOG", "reference": "SJ-0042", "restock_request_id": request_id,
                                                 "lines": [{"sku": "BRS-5", "qty": "25.5", "unit_cost": 11800},
                                                           {"sku": "LPG-3", "qty": 10, "unit_cost": 16000}]})

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 import factories as f
 from signal_helpers import JAKARTA, history, stock_in
+from signal_helpers import app_session  # noqa: F401 (fixtures)
 
 
 def today():
@@ -63,7 +64,8 @@ def test_the_stock_list_s_fast_shape_is_the_schema_s_shape(app_session):
     from inventory.queries import stock_rows
     from inventory.schemas import StockRowSchema, stock_row_json
 
-    sold, fresh = f.product(app_session, sku="SOLD"), f.product(app_session, sku="FRESH", unit="kg")
+    sold = f.product(app_session, sku="SOLD")
+    f.product(app_session, sku="FRESH", unit="kg")
     history(app_session, sold, [3] * 20, end=today())
     rows = stock_rows(app_session)
     assert {r.sku for r in rows} == {"SOLD", "FRESH"}

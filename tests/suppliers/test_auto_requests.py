@@ -9,6 +9,7 @@ from inventory.ledger import MovementSpec, post_movements
 from signal_helpers import JAKARTA, history
 from suppliers import auto
 from suppliers.models import RestockRequest
+from signal_helpers import shop  # noqa: F401 (fixtures)
 
 
 def today():

@@ -9,6 +9,7 @@ import factories as f
 from inventory import stock
 from inventory.models import StockLevel, StockMovement
 from suppliers import requests
+from signal_helpers import app_session, shop  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

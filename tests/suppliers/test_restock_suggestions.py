@@ -6,6 +6,7 @@ from decimal import Decimal
 import factories as f
 from signal_helpers import NOW, days_before, history, stock_in
 from suppliers import requests, restock
+from signal_helpers import shop  # noqa: F401 (fixtures)
 
 
 def suggestion_for(session, product):

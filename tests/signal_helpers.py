@@ -5,6 +5,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from inventory.ledger import MovementSpec, post_movements
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -43,3 +45,24 @@ def history(session, product, daily: list, *, end: date = TODAY, opening=None, l
         if qty:
             sell(session, product, qty, first + timedelta(days=i), lines=lines)
     session.commit()
+
+
+# Fixtures for the signal and restock tests (import them into a test module to use them).
+
+@pytest.fixture
+def app_session(app):
+    """A session on the app's own database (its listeners installed), to build histories for API tests."""
+    s = app.extensions["gerai_db"].session()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shop(db):
+    """A session on a database with the suppliers listeners installed, as the app factory does."""
+    from suppliers import requests
+
+    requests.install(db)
+    s = db.session()
+    yield s
+    s.close()

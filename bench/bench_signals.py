@@ -9,9 +9,9 @@ and the time to import one year of history with `import-sales`. Every figure is 
 beside a floor measured in the same run: raw sqlite3 reading the same rows, an HTTP round
 trip to a tiny endpoint, raw sqlite3 writing the same rows.
 
-    python bench/bench_signals.py            # reuses the generated shop in /tmp if present
+    python bench/bench_signals.py            # reuses the generated shop in /tmp if present (~4 min to make)
     python bench/bench_signals.py --fresh    # generate it again
-    python bench/bench_signals.py --small    # 200 products, one year: a quick check
+    python bench/bench_signals.py --quick    # 200 products, one year, few repetitions: a smoke run
 """
 from __future__ import annotations
 
@@ -21,21 +21,18 @@ import math
 import os
 import random
 import shutil
-import signal
-import socket
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import BENCH_PASSWORD, Row, Stats, echo, environment, pair, print_table  # noqa: E402
+from bench.serving import Client, Server, api_token, free_port  # noqa: E402
 from gerai import migrate  # noqa: E402
 from gerai.auth import hash_password  # noqa: E402
 
@@ -155,7 +152,7 @@ def _generate(db_path: Path, n_products: int, days: int, lines_per_day: float, t
             FROM stock_movements WHERE kind IN ('sale', 'refund') GROUP BY 1, 2) t JOIN products p ON p.id = t.product_id""")
     derive = time.perf_counter() - t
     con.execute("INSERT INTO users (username, full_name, password_hash, role, active, created_at) VALUES "
-                "('bench', 'Bench manager', ?, 'manager', 1, '2020-01-01 00:00:00.000000')", (hash_password("bench-123"),))
+                "('bench', 'Bench manager', ?, 'manager', 1, '2020-01-01 00:00:00.000000')", (hash_password(BENCH_PASSWORD),))
     bad = con.execute("SELECT COUNT(*) FROM stock_levels l JOIN (SELECT product_id, SUM(qty) s FROM stock_movements "
                       "GROUP BY product_id) m ON m.product_id = l.product_id WHERE l.on_hand <> m.s").fetchone()[0]
     con.execute("PRAGMA journal_mode=WAL")
@@ -164,7 +161,7 @@ def _generate(db_path: Path, n_products: int, days: int, lines_per_day: float, t
 
 
 def shop_db(args) -> Path:
-    n, days, lines = (200, 365, 470.0) if args.small else (2000, 5 * 365, 4700.0)
+    n, days, lines = (200, 365, 470.0) if args.quick else (2000, 5 * 365, 4700.0)
     today = datetime.now(timezone.utc).date()
     folder = Path(tempfile.gettempdir()) / "gerai-bench-signals"
     folder.mkdir(exist_ok=True)
@@ -172,7 +169,7 @@ def shop_db(args) -> Path:
     if path.exists() and not args.fresh:
         print(f"reusing {path}")
         return path
-    for old in folder.glob("shop-*.db*"):
+    for old in folder.glob(f"shop-v*-{n}-{days}-*.db"):  # older copies of this size only
         old.unlink()
     tmp = path.with_suffix(".tmp")
     if tmp.exists():
@@ -191,166 +188,153 @@ def shop_db(args) -> Path:
 
 # --- measuring --------------------------------------------------------------------------------------
 
-def timed(fn, repeat: int) -> tuple[float, float]:
-    """(median, p95) in milliseconds after one warm-up call."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+LEVELS_SQL = ("SELECT p.id, p.sku, p.name, p.category, p.unit, p.supplier_code, p.shelf_life_days, p.reorder_min, "
+              "p.reorder_max, l.on_hand, l.avg_cost, l.last_sold_at, s.lead_time_days FROM products p "
+              "JOIN stock_levels l ON l.product_id = p.id LEFT JOIN suppliers s ON s.code = p.supplier_code "
+              "WHERE p.active ORDER BY p.category, p.name")
+HISTORY_SQL = ("WITH b AS MATERIALIZED (SELECT p.id AS pid, (SELECT x.day FROM daily_sales x WHERE x.product_id = p.id "
+               "AND x.day <= ? AND x.lines > 0 ORDER BY x.day DESC LIMIT 1) AS ue FROM products p) "
+               "SELECT d.product_id, d.day, d.qty, d.lines FROM b JOIN daily_sales d ON d.product_id = b.pid "
+               "AND d.day > b.ue - 56 AND d.day <= ?")
 
 
-def raw_floor(db: Path, today_day: int) -> dict[str, float]:
-    """Raw sqlite3 reading the same rows the reports read (levels, the history windows, the spells)."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    ref = today_day - 1
-
-    def levels():
-        con.execute("SELECT p.id, p.sku, p.name, p.unit, l.on_hand, l.avg_cost, l.last_sold_at, s.lead_time_days, "
-                    "(SELECT d.day FROM daily_sales d WHERE d.product_id = p.id AND d.day <= ? AND d.lines > 0 "
-                    "ORDER BY d.day DESC LIMIT 1), (SELECT d.day FROM daily_sales d WHERE d.product_id = p.id ORDER BY d.day "
-                    "LIMIT 1), (SELECT m.at FROM stock_movements m WHERE m.product_id = p.id ORDER BY m.id LIMIT 1) "
-                    "FROM products p JOIN stock_levels l ON l.product_id = p.id LEFT JOIN suppliers s "
-                    "ON s.code = p.supplier_code WHERE p.active", (today_day,)).fetchall()
-
-    def history():
-        con.execute("WITH b AS MATERIALIZED (SELECT p.id AS pid, (SELECT x.day FROM daily_sales x WHERE x.product_id = p.id "
-                    "AND x.day <= ? AND x.lines > 0 ORDER BY x.day DESC LIMIT 1) AS ue FROM products p) "
-                    "SELECT d.product_id, d.day, d.qty, d.lines FROM b JOIN daily_sales d ON d.product_id = b.pid "
-                    "AND d.day > b.ue - 56 AND d.day <= ?", (ref, ref)).fetchall()
-        con.execute("SELECT product_id, started_at, ended_at FROM stock_outs WHERE ended_at IS NULL OR ended_at >= ?",
-                    ((date(1970, 1, 1) + timedelta(days=ref - 180)).isoformat(),)).fetchall()
-
-    out = {"levels": timed(levels, 20)[0], "history": timed(history, 20)[0]}
-    out["both"] = out["levels"] + out["history"]
-    con.close()
-    return out
+def local_today() -> int:
+    return (datetime.now(timezone.utc) + timedelta(hours=OFFSET_HOURS)).date().toordinal() - date(1970, 1, 1).toordinal()
 
 
-def start_server(db: Path, instance: Path) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, GERAI_DATABASE_URL=f"sqlite:///{db}", GERAI_INSTANCE=str(instance), GERAI_TIMEZONE=TZ_NAME,
-               GERAI_SECRET_KEY="bench-secret")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    gerai = shutil.which("gerai") or str(Path(sys.executable).parent / "gerai")
-    proc = subprocess.Popen([gerai, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/api/v1/openapi.json", timeout=2).read()
-            return proc, base
-        except Exception:  # noqa: BLE001 (not up yet)
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
+def raw_floors(db: Path):
+    """Raw sqlite3 reading what a request reads: the level rows (every request) and the history windows
+    with the out-of-stock spells (the day's first request, before its estimates are kept)."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+    ref = local_today() - 1
+    since = (date(1970, 1, 1) + timedelta(days=ref - 180)).isoformat()
+
+    def levels(_i):
+        return con.execute(LEVELS_SQL).fetchall()
+
+    def history(_i):
+        con.execute(LEVELS_SQL).fetchall()
+        con.execute(HISTORY_SQL, (ref, ref)).fetchall()
+        return con.execute("SELECT product_id, started_at, ended_at FROM stock_outs WHERE ended_at IS NULL "
+                           "OR ended_at >= ?", (since,)).fetchall()
+    return levels, history
 
 
-def http(base: str, path: str, token: str | None = None, body: dict | None = None) -> bytes:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    data = None
-    if body is not None:
-        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    req = urllib.request.Request(base + path, data=data, headers=headers)
-    with urllib.request.urlopen(req, timeout=60) as res:
-        return res.read()
+def bench_service(db: Path, runs: int) -> list[Row]:
+    from gerai.db import Database
+    from inventory import signals
+
+    levels, history = raw_floors(db)
+    database = Database(f"sqlite:///{db}", timezone=TZ_NAME)
+    session = database.read_session()
+
+    def cold(_i):  # the day's first request: no estimates kept yet
+        database.session_info["cache"].clear()
+        return signals.compute(session)
+
+    rows = [pair("first signals pass of the day, service", cold, "raw sqlite3: levels + history + spells", history,
+                 max(runs // 5, 3), 500, warmup=1),
+            pair(f"signals of {len(signals.compute(session)):,} products, service", lambda _i: signals.compute(session, reasons=False),
+                 "raw sqlite3: the level rows", levels, runs, 100, warmup=3)]
+    session.close()
+    database.dispose()
+    return rows
 
 
-def rss_mb(pid: int) -> tuple[float, float]:
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+def gerai_serve(db: Path, instance: Path) -> Server:
+    script = Path(sys.executable).with_name("gerai")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gerai.cli import main; main()"]
+    port = free_port()
+    env = {**os.environ, "GERAI_DATABASE_URL": f"sqlite:///{db}", "GERAI_INSTANCE": str(instance),
+           "GERAI_TIMEZONE": TZ_NAME, "GERAI_SECRET_KEY": "bench-secret", "GERAI_PRINTER": "none"}
+    return Server("gerai serve", [*cmd, "serve", "--port", str(port), "--threads", "8"], port,
+                  instance / "gerai-serve.log", env)
 
 
-def report(what: str, figure: tuple[float, float], target: float | None, floor: str) -> None:
-    median, p95 = figure
-    verdict = "" if target is None else ("  OK" if median <= target else "  OVER TARGET")
-    goal = f"target <= {target:.0f} ms" if target else ""
-    print(f"{what:<44} median {median:7.1f} ms  p95 {p95:7.1f} ms  {goal:<17}{verdict}\n{'':<44} floor: {floor}")
-
-
-def bench_server(db: Path, repeat: int) -> None:
-    instance = Path(tempfile.mkdtemp(prefix="gerai-bench-instance-"))
-    proc, base = start_server(db, instance)
+def bench_http(db: Path, runs: int) -> tuple[list[Row], str]:
+    levels, _history = raw_floors(db)
+    instance = Path(tempfile.mkdtemp(prefix="gerai-bench-signals-"))
     try:
-        token = json.loads(http(base, "/api/v1/auth/token", body={"username": "bench", "password": "bench-123"}))["token"]
-        rows = len(json.loads(http(base, "/api/v1/stock", token)))
-        today_day = (datetime.now(timezone.utc) + timedelta(hours=OFFSET_HOURS)).date().toordinal() - date(1970, 1, 1).toordinal()
-        floor = raw_floor(db, today_day)
-        tiny = timed(lambda: http(base, "/api/v1/suppliers", token), repeat)[0]
-        floors = (f"raw sqlite3 same rows {floor['both']:.1f} ms (levels {floor['levels']:.1f} + history "
-                  f"{floor['history']:.1f}); HTTP round trip of GET /suppliers {tiny:.1f} ms")
-        print(f"\nthrough the server ({rows:,} stock rows), {repeat} calls each after a warm-up:")
-        report("stock list  GET /api/v1/stock", timed(lambda: http(base, "/api/v1/stock", token), repeat), 100, floors)
-        report("stock page  GET /stock (HTML)", timed(lambda: http(base, "/stock", token), repeat), 100, floors)
-        report("slow movers GET /api/v1/stock/slow-movers",
-               timed(lambda: http(base, "/api/v1/stock/slow-movers", token), repeat), 500, floors)
-        report("suggestions GET /api/v1/restock/suggestions",
-               timed(lambda: http(base, "/api/v1/restock/suggestions", token), repeat), 500, floors)
-        report("dashboard   GET /signals (HTML)", timed(lambda: http(base, "/signals", token), max(repeat // 2, 3)), None,
-               floors)
-        slow = json.loads(http(base, "/api/v1/stock/slow-movers", token))
-        sugg = json.loads(http(base, "/api/v1/restock/suggestions", token))
-        print(f"{'':<44} ({len(slow)} not selling, {len(sugg)} suggestions)")
-        now, peak = rss_mb(proc.pid)
-        print(f"{'shop server memory':<44} RSS {now:.0f} MB, peak {peak:.0f} MB  target <= 150 MB  "
-              f"{'OK' if peak <= 150 else 'OVER TARGET'}")
+        with gerai_serve(db, instance) as server:
+            client = Client(server, {"Authorization": f"Bearer {api_token(server, 'bench')}"})
+            t = time.perf_counter()
+            client.get("/api/v1/stock")
+            first = (time.perf_counter() - t) * 1000
+            rows = []
+            for figure, path, target in (("GET /api/v1/stock, HTTP", "/api/v1/stock", 100),
+                                         ("GET /stock (HTML page), HTTP", "/stock", 100),
+                                         ("GET /api/v1/stock/slow-movers, HTTP", "/api/v1/stock/slow-movers", 500),
+                                         ("GET /api/v1/restock/suggestions, HTTP", "/api/v1/restock/suggestions", 500),
+                                         ("GET /signals (dashboard), HTTP", "/signals", None)):
+                cpu0 = server.cpu_seconds()
+                row = pair(figure, lambda _i, p=path: client.get(p), "raw sqlite3: the level rows", levels, runs,
+                           target, warmup=2)
+                rows.append(Row(row.figure, row.stats, row.floor, row.floor_stats, row.target_ms,
+                                cpu_ms=(server.cpu_seconds() - cpu0) * 1000 / (runs + 2), floor_cpu_ms=row.floor_cpu_ms))
+            counts = [len(json.loads(client.get(p))) for p in
+                      ("/api/v1/stock", "/api/v1/stock/slow-movers", "/api/v1/restock/suggestions")]
+            rss, peak = server.memory_mb()
+            client.close()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
         shutil.rmtree(instance, ignore_errors=True)
+    note = (f"first GET /api/v1/stock after start (fills the day's estimates): {first:.0f} ms; "
+            f"{counts[0]} stock rows, {counts[1]} not selling, {counts[2]} suggestions\n"
+            f"gerai serve RSS after the runs: {rss:.1f} MB (peak {peak:.1f} MB); target <= 150 MB: "
+            f"{'pass' if peak <= 150 else 'FAIL'}")
+    return rows, note
 
 
-def bench_import(db: Path, days: int = 365) -> None:
-    """One year of daily sales as a CSV, imported into a fresh shop with the same catalog."""
+def bench_import(db: Path, days: int = 365) -> Row:
+    """One year of daily sales as a CSV, imported into a fresh shop with the same catalog, against raw
+    sqlite3 writing the same number of sale movements with the same durability."""
+    from gerai.db import Database
+    from inventory.import_sales import import_sales_csv
+
     work = Path(tempfile.mkdtemp(prefix="gerai-bench-import-"))
     try:
         fresh = work / "fresh.db"
         migrate.upgrade(f"sqlite:///{fresh}")
         con = sqlite3.connect(fresh, isolation_level=None)
-        con.execute(f"ATTACH '{db}' AS big")
+        con.execute("ATTACH ? AS big", (str(db),))
         con.execute("INSERT INTO suppliers SELECT * FROM big.suppliers")
         con.execute("INSERT INTO products SELECT * FROM big.products")
-        con.execute("INSERT INTO stock_levels (product_id, on_hand, updated_at) SELECT id, 0, '2020-01-01 00:00:00' FROM products")
+        con.execute("INSERT INTO stock_levels (product_id, on_hand, updated_at) SELECT id, 0, '2020-01-01 00:00:00' "
+                    "FROM products")
         last = con.execute("SELECT MAX(day) FROM big.daily_sales").fetchone()[0]
         rows = con.execute("SELECT d.day, p.sku, d.qty, p.price FROM big.daily_sales d JOIN big.products p "
-                           "ON p.id = d.product_id WHERE d.day > ? AND d.qty > 0 ORDER BY d.day, p.sku", (last - days,)).fetchall()
+                           "ON p.id = d.product_id WHERE d.day > ? AND d.qty > 0 ORDER BY d.day, p.sku",
+                           (last - days,)).fetchall()
         con.execute("DETACH big")
         con.close()
         shutil.copy(fresh, work / "floor.db")
-        csv_path = work / "penjualan.csv"
         epoch = date(1970, 1, 1)
+        csv_path = work / "penjualan.csv"
         with open(csv_path, "w", encoding="utf-8") as fh:
             fh.write("date,sku,qty,unit_price\n")
             for day, sku, milli, price in rows:
                 fh.write(f"{(epoch + timedelta(days=day)).isoformat()},{sku},{milli / 1000:g},{price}\n")
-        from gerai.db import Database
-        from inventory.import_sales import import_sales_csv
-
         database = Database(f"sqlite:///{fresh}", timezone=TZ_NAME)
         session = database.session()
-        t = time.perf_counter()
+        t = time.perf_counter_ns()
         result = import_sales_csv(session, csv_path)
-        took = time.perf_counter() - t
+        took = time.perf_counter_ns() - t
         session.close()
         database.dispose()
         assert not result.errors, result.errors[:3]
         floor = sqlite3.connect(work / "floor.db", isolation_level=None)
         floor.execute("PRAGMA journal_mode=WAL")
         floor.execute("PRAGMA synchronous=FULL")
-        t = time.perf_counter()
+        t = time.perf_counter_ns()
         floor.execute("BEGIN IMMEDIATE")
-        floor.executemany("INSERT INTO stock_movements (product_id, at, kind, qty, balance_after, source_type, source_id, "
-                          "reference) SELECT id, ?, 'sale', ?, 0, 'import', 'x', '' FROM products WHERE sku = ?",
+        floor.executemany("INSERT INTO stock_movements (product_id, at, kind, qty, balance_after, source_type, "
+                          "source_id, reference) SELECT id, ?, 'sale', ?, 0, 'import', 'x', '' FROM products WHERE sku = ?",
                           [(f"{(epoch + timedelta(days=day)).isoformat()} 05:00:00.000000", -milli, sku)
                            for day, sku, milli, _ in rows])
         floor.execute("COMMIT")
-        raw = time.perf_counter() - t
+        raw = time.perf_counter_ns() - t
         floor.close()
-        print(f"\n{'import-sales, one year':<44} {result.rows:,} rows over {result.days} days in {took:.1f} s "
-              f"({result.rows / took:,.0f} rows/s)\n{'':<44} floor: raw sqlite3 writing the same movements {raw:.1f} s")
+        return Row(f"import-sales, one year ({result.rows:,} rows)", Stats((took,)),
+                   "raw sqlite3 writing the same movements", Stats((raw,)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -358,19 +342,26 @@ def bench_import(db: Path, days: int = 365) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fresh", action="store_true", help="generate the shop again")
-    ap.add_argument("--small", action="store_true", help="200 products and one year (a quick check)")
-    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--quick", action="store_true", help="200 products and one year, few repetitions (smoke run)")
+    ap.add_argument("--runs", type=int, default=None, help="timed calls per figure")
     ap.add_argument("--skip-import", action="store_true")
     args = ap.parse_args()
+    runs = args.runs or (5 if args.quick else 30)
+    echo(environment())
     db = shop_db(args)
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     counts = [con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("stock_movements", "products", "daily_sales")]
     con.close()
-    print(f"shop: {counts[0]:,} ledger rows, {counts[1]:,} products, {counts[2]:,} daily history rows; "
-          f"{db.stat().st_size / 2**20:,.0f} MB")
-    bench_server(db, args.repeat)
+    echo(f"shop: {counts[0]:,} ledger rows, {counts[1]:,} products, {counts[2]:,} daily history rows; "
+         f"{db.stat().st_size / 2**20:,.0f} MB")
+    rows = bench_service(db, runs)
+    http_rows, note = bench_http(db, runs)
+    rows += http_rows
     if not args.skip_import:
-        bench_import(db)
+        rows.append(bench_import(db))
+    print_table("signals on five years of a busy shop (DESIGN.md Targets)", rows)
+    echo(note)
+    echo(environment())
 
 
 if __name__ == "__main__":

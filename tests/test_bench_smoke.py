@@ -18,6 +18,9 @@ BENCHMARKS = {
     "bench_catalog.py": ("barcode lookup, service", "barcode lookup, HTTP", "search 'beras', HTTP"),
     "bench_stock_page.py": ("stock rows, service", "GET /api/v1/stock, HTTP", "GET /stock (HTML page), HTTP",
                             "GET movements page 1, HTTP"),
+    "bench_signals.py": ("first signals pass of the day, service", "GET /api/v1/stock, HTTP",
+                         "GET /api/v1/stock/slow-movers, HTTP", "GET /api/v1/restock/suggestions, HTTP",
+                         "import-sales, one year"),
 }
 
 

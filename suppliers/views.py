@@ -68,7 +68,7 @@ def toggle_auto():
     return redirect(url_for(".dashboard"))
 
 
-@bp.get("/signals/products/<sku>")
+@bp.get("/signals/products/<path:sku>")
 @roles(*MANAGER)
 def product_page(sku: str):
     session = db_session()

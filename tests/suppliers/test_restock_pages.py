@@ -104,3 +104,10 @@ def test_the_product_page_draws_ninety_days_of_sales_and_stock(signed_in, shop_w
     assert '<polyline class="level"' in svg
     assert "Titik pesan ulang" in page and "menipis" in page
     assert signed_in("t-manajer").get("/signals/products/NOPE").status_code == 404
+
+
+def test_the_product_page_of_a_sku_with_a_slash(signed_in, app_session):
+    f.product(app_session, sku="PUPUK/UREA-50", name="Urea 50 kg", unit="sak", category="pupuk")
+    app_session.rollback()
+    page = signed_in("t-manajer").get("/signals/products/PUPUK/UREA-50")
+    assert page.status_code == 200 and "Urea 50 kg" in page.get_data(as_text=True)

@@ -8,7 +8,7 @@ from gerai.api import API_PREFIX, ApiBlueprint
 from gerai.auth import ANY_ROLE, MANAGER
 from gerai.extensions import db_session
 from gerai.guard import current_user, roles
-from inventory import catalog, queries, stock
+from inventory import catalog, queries, signals, stock
 from inventory.models import Supplier
 from inventory.schemas import (CountInSchema, DocumentSchema, MovementQuerySchema, MovementSchema, ProductInSchema,
                                ProductPatchSchema, ProductQuerySchema, ProductSchema, ReceiptInSchema,
@@ -104,7 +104,7 @@ class StockList(MethodView):
     @stock_blp.response(200, StockRowSchema(many=True))
     def get(self, args):
         """Stock on hand per product, with its status"""
-        rows = queries.stock_rows(db_session(), args.get("category"))
+        rows = signals.compute(db_session(), category=args.get("category"), reasons=False)
         if args.get("status"):
             rows = [r for r in rows if r.status == args["status"]]
         return jsonify([stock_row_json(r) for r in rows])  # StockRowSchema's shape, without its per-field cost

@@ -182,7 +182,23 @@ def _reason(status: str, row, sig: dict) -> Reason | None:
     return None
 
 
-def _signal(row: _Row, hist: History, ref: int, as_of: int, tz, review_days: int, reasons: bool) -> ProductSignal:
+def _plan(plans: dict, current: dm.Demand, lead: int, row: _Row, review_days: int) -> tuple:
+    """(reorder point, order-up-to, overstock limit, its basis): a pure function of these inputs, so kept
+    in `plans` (the database's cache) and computed once a day per product rather than once a request."""
+    key = (current, lead, row.reorder_min, row.reorder_max, row.shelf_life_days, review_days)
+    plan = plans.get(key)
+    if plan is None:
+        if row.reorder_max is not None:
+            rop, up_to = row.reorder_min or Decimal(0), row.reorder_max
+        else:
+            rop = _round_up(dm.reorder_point(current, lead))
+            up_to = max(_round_up(dm.order_up_to(current, lead, review_days)), rop)
+        plan = plans[key] = (rop, up_to, *dm.overstock_limit(lead, row.shelf_life_days, review_days))
+    return plan
+
+
+def _signal(row: _Row, hist: History, ref: int, as_of: int, tz, review_days: int, reasons: bool,
+            plans: dict) -> ProductSignal:
     last = hist.usual_end  # the last sale up to the last complete day; today's come from the level row
     if as_of > ref and row.last_sold_at is not None:
         sold_day = local_day(row.last_sold_at, tz)
@@ -195,14 +211,9 @@ def _signal(row: _Row, hist: History, ref: int, as_of: int, tz, review_days: int
     silent = max(ref - quiet_from + 1, 0) - hist.unavailable_between(quiet_from, ref)
     stalled = last is not None and dm.is_stalled(usual, silent)
     lead = row.lead_time_days if row.lead_time_days is not None else 0
-    if row.reorder_max is not None:
-        rop, up_to = row.reorder_min or Decimal(0), row.reorder_max
-    else:
-        rop = _round_up(dm.reorder_point(current, lead))
-        up_to = max(_round_up(dm.order_up_to(current, lead, review_days)), rop)
+    rop, up_to, limit, basis = _plan(plans, current, lead, row, review_days)
     on_hand = row.on_hand
     cover = dm.days_of_cover(float(on_hand), current)
-    limit, basis = dm.overstock_limit(lead, row.shelf_life_days, review_days)
     status = _status(on_hand, silent, stalled, rop, cover, limit)
     since = as_of - last if last is not None else None
     reason = None
@@ -243,7 +254,11 @@ def compute(session: Session, *, as_of: date | None = None, now: datetime | None
     if moment < now:  # a past day: the stock as it stood then
         rows = _levels_at(session, rows, moment)
     hist = histories(session, [r.id for r in rows], ref, moment) if rows else {}
-    return [_signal(r, hist[r.id], ref, day, tz, review_days, reasons) for r in rows]
+    cache = session.info.get("cache")
+    plans = cache.setdefault("reorder_plans", {}) if cache is not None else {}
+    if len(plans) > 50_000:
+        plans.clear()
+    return [_signal(r, hist[r.id], ref, day, tz, review_days, reasons, plans) for r in rows]
 
 
 def _levels_at(session: Session, rows: list, moment: datetime) -> list:

@@ -3,7 +3,7 @@
 The history of a shop that already sold is filled from its ledger, by the shop's local day
 (GERAI_TIMEZONE from the environment; Indonesia keeps no daylight saving, so an offset does).
 
-Revision ID: 0003
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 18:19:36.970555
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0003'
+revision: str = '0002'
 down_revision: Union[str, Sequence[str], None] = '0001'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None

@@ -165,7 +165,8 @@ def shop_db(args) -> Path:
     today = datetime.now(timezone.utc).date()
     folder = Path(tempfile.gettempdir()) / "gerai-bench-signals"
     folder.mkdir(exist_ok=True)
-    path = folder / f"shop-v{GENERATOR_VERSION}-{n}-{days}-{today.isoformat()}.db"
+    schema = "-".join(sorted(migrate.head_revisions("sqlite://")))  # a new migration makes a new shop
+    path = folder / f"shop-v{GENERATOR_VERSION}-{n}-{days}-{today.isoformat()}-r{schema}.db"
     if path.exists() and not args.fresh:
         print(f"reusing {path}")
         return path

@@ -17,6 +17,7 @@ __all__ = [
     "ScaleBarcode",
     "ScaleLayout",
     "barcode_problem",
+    "barcode_problem_template",
     "gtin_check_digit",
     "is_valid_gtin",
     "make_scale_barcode",
@@ -59,32 +60,43 @@ def is_valid_gtin(code: str) -> bool:
     )
 
 
-def barcode_problem(code: str) -> str | None:
-    """Why ``code`` cannot be a product barcode, in a sentence, or None when it can.
+def N_(template: str) -> str:  # noqa: N802 (gettext's marker name: Babel extracts these strings)
+    """Mark a message for translation without translating it here (this module is pure)."""
+    return template
+
+
+def barcode_problem_template(code: str) -> tuple[str, dict[str, object]] | None:
+    """Why ``code`` cannot be a product barcode, as an English template and its parameters.
 
     8, 12 and 13 digits are what GS1 codes look like, so those must carry a correct check
     digit (a misread or mistyped digit is caught here); any other 4-20 letters and digits are
     the store's own codes and are accepted as they are.
     """
     if code == "":
-        return "The barcode is empty."
+        return N_("The barcode is empty."), {}
     if code != code.strip():
-        return "The barcode has spaces at its start or end."
+        return N_("The barcode has spaces at its start or end."), {}
     if _STORE_CODE.fullmatch(code) is None:
-        return "A barcode may contain only digits and the letters A-Z, without spaces or signs."
+        return N_("A barcode may contain only digits and the letters A-Z, without spaces or signs."), {}
     if not STORE_CODE_MIN <= len(code) <= STORE_CODE_MAX:
-        return (
-            f"A barcode has between {STORE_CODE_MIN} and {STORE_CODE_MAX} characters; "
-            f"this one has {len(code)}."
-        )
+        return (N_("A barcode has between %(min)s and %(max)s characters; this one has %(length)s."),
+                {"min": STORE_CODE_MIN, "max": STORE_CODE_MAX, "length": len(code)})
     if len(code) in GTIN_LENGTHS and _is_digits(code):
         expected = gtin_check_digit(code[:-1])
         if expected != int(code[-1]):
-            return (
-                f"The barcode {code} has a wrong check digit: the last digit should be "
-                f"{expected}, not {code[-1]}. Check for a misread or mistyped digit."
-            )
+            return (N_("The barcode %(code)s has a wrong check digit: the last digit should be %(expected)s, "
+                       "not %(last)s. Check for a misread or mistyped digit."),
+                    {"code": code, "expected": expected, "last": code[-1]})
     return None
+
+
+def barcode_problem(code: str) -> str | None:
+    """Why ``code`` cannot be a product barcode, in an English sentence, or None when it can."""
+    found = barcode_problem_template(code)
+    if found is None:
+        return None
+    template, params = found
+    return template % params if params else template
 
 
 # --- Weight-embedded EAN-13 from shop scales (GS1 restricted-circulation prefixes 20-29) ---

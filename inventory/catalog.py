@@ -41,9 +41,10 @@ def _check_barcodes(session: Session, codes: list[str], product_id: int | None) 
     seen: list[str] = []
     for i, code in enumerate(codes):
         code = code.strip()
-        problem = bc.barcode_problem(code)
+        problem = bc.barcode_problem_template(code)
         if problem:
-            raise Invalid("Barcode %(code)s: %(problem)s", field=f"barcodes.{i}", code=code, problem=problem)
+            template, params = problem
+            raise Invalid(template, field=f"barcodes.{i}", **{"code": code, **params})
         if code in seen:
             raise Invalid("Barcode %(code)s is listed twice.", field=f"barcodes.{i}", code=code)
         owner = session.scalar(sa.select(Product.sku).join(ProductBarcode).where(
@@ -117,17 +118,26 @@ def update_product(session: Session, sku: str, changes: dict[str, Any], user_id:
 
 def change_product(session: Session, product: Product, changes: dict[str, Any], user_id: int | None,
                    source: str) -> Product:
-    """Change one product inside the caller's transaction."""
+    """Change one product inside the caller's transaction; every check runs before anything is flushed."""
+    with session.no_autoflush:
+        return _change_product_fields(session, product, changes, user_id, source)
+
+
+def _change_product_fields(session: Session, product: Product, changes: dict[str, Any], user_id: int | None,
+                           source: str) -> Product:
     if "unit" in changes:
         check_unit(changes["unit"])
+    new_price, new_het = changes.get("price", product.price), changes.get("het", product.het)
+    check_price_within_het(product.sku, new_price, new_het,
+                           field="het" if "het" in changes and "price" not in changes else "price")
+    if "supplier" in changes:
+        _check_supplier(session, changes["supplier"])
     old_het = product.het
     for key in PRODUCT_FIELDS:
         if key in changes:
             setattr(product, key, changes[key])
     if "supplier" in changes:
-        _check_supplier(session, changes["supplier"])
         product.supplier_code = changes["supplier"]
-    check_price_within_het(product.sku, product.price, product.het)
     _apply_quota_and_reorder(product, changes)
     if "unit" in changes:
         _check_held_quantities_fit_unit(session, product)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from gerai.errors import Conflict, Invalid
+from gerai.numbers import format_qty, format_rupiah
 
 # Units sold in fractions (weighed or measured) and units sold whole.
 FRACTIONAL_UNITS = ("kg", "liter")
@@ -39,13 +40,13 @@ def check_qty_for_unit(qty: Decimal, unit: str, field: str, *, positive: bool = 
     if qty < 0:
         raise Invalid("The quantity cannot be negative.", field=field)
     if not allows_fractions(unit) and qty != qty.to_integral_value():
-        raise Invalid("%(unit)s is sold in whole units, not %(qty)s.", field=field, unit=unit, qty=qty)
+        raise Invalid("%(unit)s is sold in whole units, not %(qty)s.", field=field, unit=unit, qty=format_qty(qty))
 
 
-def check_price_within_het(sku: str, price: int, het: int | None) -> None:
+def check_price_within_het(sku: str, price: int, het: int | None, field: str = "price") -> None:
     """Never sell above the legal maximum retail price (HET)."""
     if het is not None and price > het:
-        raise PriceAboveHet(field="price", price=price, het=het, sku=sku)
+        raise PriceAboveHet(field=field, price=format_rupiah(price), het=format_rupiah(het), sku=sku)
 
 
 def moving_average_cost(on_hand: Decimal, avg_cost: int | None, qty_in: Decimal, unit_cost: int | None) -> int | None:

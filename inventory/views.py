@@ -23,7 +23,7 @@ from gerai.guard import current_user, roles
 from gerai.numbers import MONEY_MAX, QuantityError, format_qty, format_rupiah, parse_qty
 from inventory import catalog, queries, stock
 from inventory.models import CATEGORIES, MOVEMENT_KINDS, Product
-from inventory.rules import UNITS, WRITE_OFF_REASONS, check_price_within_het
+from inventory.rules import UNITS, WRITE_OFF_REASONS
 
 bp = Blueprint("inventory", __name__, template_folder="templates")
 
@@ -289,9 +289,6 @@ def product_edit(sku: str):
     changes = _read_product(form, new=False)
     if not form.errors:
         try:
-            # Checked before the service too: it sets the new price before a supplier lookup whose
-            # autoflush would trip the database's own HET check (an IntegrityError, not a message).
-            check_price_within_het(sku, changes["price"], changes["het"])
             catalog.update_product(db_session(), sku, changes, _user_id())
         except DomainError as err:
             form.refuse(err, _product_field)

@@ -144,3 +144,23 @@ def test_a_sku_with_a_slash_can_be_read_changed_and_its_ledger_listed(manager):
     assert manager.patch("/products/PUPUK/UREA-50", json={"price": 95000}).get_json()["price"] == 95000
     manager.post("/stock/receipts", json={"lines": [{"sku": "PUPUK/UREA-50", "qty": 4}]})
     assert [m["qty"] for m in manager.get("/stock/PUPUK/UREA-50/movements").get_json()] == ["4.000"]
+
+
+def test_patch_price_above_het_with_a_supplier_is_a_409_naming_price_not_a_500(api, session):
+    import factories as fx
+
+    fx.product(session, "MYK-X", unit="bungkus", price=15000, het=15700)
+    res = api("manager").patch("/products/MYK-X", json={"price": 16500, "supplier": "BULOG"})
+    assert res.status_code == 409, res.get_json()
+    body = res.get_json()
+    assert body["status"] == "price_above_het" and "price" in body["errors"]["json"]
+    assert "Rp16.500" in body["message"] and "Rp15.700" in body["message"]
+    assert api("manager").get("/products/MYK-X").get_json()["price"] == 15000
+
+
+def test_lowering_het_below_the_price_names_the_het_field(api, session):
+    import factories as fx
+
+    fx.product(session, "MYK-Y", unit="bungkus", price=15000, het=15700)
+    res = api("manager").patch("/products/MYK-Y", json={"het": 14000})
+    assert res.status_code == 409 and "het" in res.get_json()["errors"]["json"]

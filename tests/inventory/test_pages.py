@@ -210,7 +210,7 @@ def test_price_above_het_is_refused_next_to_the_price_and_changes_nothing(manage
     assert res.status_code == 422
     html = text(res)
     message = field_error(html, "price")
-    assert "16500" in message and "HET" in message
+    assert "Rp16.500" in message and "HET" in message
     assert 'value="Minyakita mahal"' in html  # what was typed is kept
     assert product_state(db, "MYK-1L") == before
 

@@ -43,6 +43,7 @@ def _register_blueprints(app: Flask) -> None:
     from gerai import auth_api, web
     from gerai.api import make_api
     from inventory import api as inventory_api, signals_api, views as inventory_views
+    from pos import views as till_views
     from suppliers import api as suppliers_api, views as suppliers_views
 
     api = make_api(app)
@@ -51,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web.bp)
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(suppliers_views.bp)
+    app.register_blueprint(till_views.bp)
 
 
 def create_app(settings: Settings | None = None, **overrides: str) -> Flask:

@@ -79,6 +79,7 @@ def page_config() -> dict:
         "fractional_units": list(FRACTIONAL_UNITS),
         "notes": list(NOTES),
         "buyer_categories": list(BUYER_CATEGORIES),
+        "printer": settings().printer.strip().lower() not in ("", "none"),
         "qr_url": url_for("till.qr_svg"),
         "login_url": url_for("web.login", next="/till"),
         "logout_url": url_for("web.logout"),

@@ -74,7 +74,10 @@ export class DoneDialog {
     $("#done-change").textContent = formatRupiah(sale.change ?? 0);
     $("#done-total").textContent = formatRupiah(sale.total ?? 0);
     $("#done-paid").textContent = formatRupiah(sale.paid ?? 0);
-    this.#printStatus(sale.printed);
+    if (sale.replayed) this.#printStatus(false, t("replayed"));
+    else if (!sale.printed && !this.till.config.printer) this.#printStatus(null);
+    else this.#printStatus(sale.printed);
+    $("#done-print").title = sale.print_error || "";
     openDialog(this.dialog);
     this.dialog.focus();
   }
@@ -87,7 +90,7 @@ export class DoneDialog {
     else if (printed === true) say(node, t("printed"), "ok");
     else if (printed === false) say(node, t("print_failed"));
     else say(node, t("no_printer"), "ok");
-    this.reprintButton.hidden = printed !== false;
+    this.reprintButton.hidden = printed !== false || !this.till.config.printer;
   }
 
   async reprint() {

@@ -43,9 +43,9 @@ export class SaleOutbox {
     for (let attempt = 1; ; attempt++) {
       this.onStatus({ attempt, retrying: attempt > 1 });
       try {
-        const { data } = await this.api.post("/sales", sale, { timeout: 10000 });
+        const { status, data } = await this.api.post("/sales", sale, { timeout: 10000 });
         localStorage.removeItem(this.key);
-        return data;
+        return { ...data, replayed: status === 200 }; // 200: the server already had it
       } catch (err) {
         if (err.kind === "refused") localStorage.removeItem(this.key);
         if (!err.retryable) throw err;

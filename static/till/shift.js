@@ -125,6 +125,7 @@ export class Shift {
     for (const key of money) {
       if (z[key] !== undefined && z[key] !== null) rows.push([t(`z_${key}`), formatRupiah(z[key]), key]);
     }
+    if (z.sales_total !== undefined && z.sales_total !== null) rows.push([t("z_sales_total"), formatRupiah(z.sales_total), "sales_total"]);
     for (const key of ["sales_count", "refunds_count"]) {
       if (z[key] !== undefined && z[key] !== null) rows.push([t(`z_${key}`), String(z[key]), key]);
     }

@@ -43,11 +43,12 @@ def _register_blueprints(app: Flask) -> None:
     from gerai import auth_api, web
     from gerai.api import make_api
     from inventory import api as inventory_api, signals_api, views as inventory_views
-    from pos import views as till_views
+    from pos import api as pos_api, office_api as pos_office_api, views as till_views
     from suppliers import api as suppliers_api, views as suppliers_views
 
     api = make_api(app)
-    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS):
+    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS,
+                *pos_api.BLUEPRINTS, *pos_office_api.BLUEPRINTS):
         api.register_blueprint(blp)
     app.register_blueprint(web.bp)
     app.register_blueprint(inventory_views.bp)

@@ -5,7 +5,8 @@ import importlib
 
 import sqlalchemy as sa
 
-MODEL_MODULES = ("gerai.models", "inventory.models", "inventory.sales_history", "suppliers.models")
+MODEL_MODULES = ("gerai.models", "inventory.models", "inventory.sales_history", "inventory.empties", "suppliers.models",
+                 "pos.models")
 
 
 def metadata() -> sa.MetaData:

@@ -138,7 +138,8 @@ class Receipts(MethodView):
         """Receive goods from a supplier"""
         request_id = data["restock_request_id"]
         doc = stock.receive_goods(db_session(), data["supplier"], data["reference"], data["lines"], note=data["note"],
-                                  user_id=_user_id(), restock_request_id=str(request_id) if request_id else None)
+                                  user_id=_user_id(), restock_request_id=str(request_id) if request_id else None,
+                                  empties_returned=data["empties_returned"])
         return _document_answer(doc)
 
 

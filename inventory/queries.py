@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from gerai.models import User
 from inventory import signals
 from inventory.catalog import get_product
+from inventory.empties import empties_on_hand, takes_empties
 from inventory.models import Product, ProductBarcode, StockMovement, Supplier
 
 MAX_PAGE_SIZE = 500
@@ -73,6 +74,7 @@ class StockRow:
     supplier: str | None
     status: str = "ok"
     days_of_cover: Decimal | None = None
+    empty_cylinders: Decimal | None = None  # LPG: empties in the shop, beside the full ones (on_hand)
 
 
 def basic_status(on_hand: Decimal, reorder_point: Decimal | None) -> str:
@@ -84,9 +86,13 @@ def basic_status(on_hand: Decimal, reorder_point: Decimal | None) -> str:
 
 
 def stock_rows(session: Session, category: str | None = None) -> list[StockRow]:
-    """Every active product with its level and signals (status, cover, reorder point); never sums the ledger."""
+    """Every active product with its level and signals (status, cover, reorder point); never sums the ledger.
+    LPG cylinders also carry the empties in the shop beside the full ones."""
+    empties = empties_on_hand(session)
     return [StockRow(s.sku, s.name, s.category, s.unit, s.on_hand, s.reorder_point, s.last_sold_at, s.avg_cost,
-                     s.supplier, s.status, _cover(s.days_of_cover)) for s in signals.compute(session, category=category, reasons=False)]
+                     s.supplier, s.status, _cover(s.days_of_cover),
+                     empties.get(s.product_id, Decimal(0)) if takes_empties(s.category, s.unit) else None)
+            for s in signals.compute(session, category=category, reasons=False)]
 
 
 def _cover(days: float | None) -> Decimal | None:

@@ -117,12 +117,19 @@ class ReceiptLineSchema(ma.Schema):
     unit_cost = Money(allow_none=True, load_default=None)
 
 
+class EmptiesLineSchema(ma.Schema):
+    sku = SKU
+    qty = Qty(required=True)
+
+
 class ReceiptInSchema(ma.Schema):
     supplier = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=30))
     reference = fields.String(load_default="", validate=validate.Length(max=100))
     restock_request_id = fields.UUID(allow_none=True, load_default=None)
     note = fields.String(load_default="", validate=validate.Length(max=500))
     lines = fields.List(fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1, max=500))
+    empties_returned = fields.List(fields.Nested(EmptiesLineSchema), load_default=list, validate=validate.Length(max=50),
+                                   metadata={"description": "LPG: empty cylinders the agent takes back"})
 
 
 class CountLineSchema(ma.Schema):
@@ -176,6 +183,7 @@ class DocumentSchema(ma.Schema):
     restock_request_id = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(DocumentLineOutSchema))
     movements = fields.List(fields.Nested(MovementSchema))
+    empties_returned = fields.List(fields.Nested(EmptiesLineSchema), dump_default=list)
 
 
 class MovementQuerySchema(ma.Schema):
@@ -201,6 +209,7 @@ class StockRowSchema(ma.Schema):
     reorder_point = Qty(allow_none=True)
     avg_cost = fields.Integer(allow_none=True)
     supplier = fields.String(allow_none=True)
+    empty_cylinders = Qty(allow_none=True, metadata={"description": "LPG only: empty cylinders in the shop"})
 
 
 def stock_row_json(row) -> dict:

@@ -13,6 +13,7 @@ from gerai.db import lock_rows, transactional, utcnow
 from gerai.errors import Invalid
 from inventory import events
 from inventory.catalog import ProductNotFound
+from inventory.empties import send_back_empties
 from inventory.ledger import MovementSpec, post_movements
 from inventory.models import Product, StockDocument, StockDocumentLine, StockLevel, Supplier
 from inventory.rules import WRITE_OFF_REASONS, check_qty_for_unit
@@ -70,8 +71,9 @@ def _post(session: Session, doc: StockDocument, specs: list[MovementSpec], doc_l
 @transactional
 def receive_goods(session: Session, supplier: str | None, reference: str, lines: list[dict[str, Any]], *,
                   user_id: int | None = None, note: str = "", restock_request_id: str | None = None,
-                  at: datetime | None = None) -> StockDocument:
-    """Goods in from a supplier: one `receipt` movement per line, moving-average cost updated."""
+                  at: datetime | None = None, empties_returned: list[dict[str, Any]] | None = None) -> StockDocument:
+    """Goods in from a supplier: one `receipt` movement per line, moving-average cost updated; the
+    LPG agent may take empty cylinders back in the same document."""
     if supplier is not None and session.get(Supplier, supplier) is None:
         raise Invalid("No supplier with code %(code)s.", field="supplier", code=supplier)
     resolved = _resolve(session, lines, "qty")
@@ -82,6 +84,10 @@ def receive_goods(session: Session, supplier: str | None, reference: str, lines:
                  for ln in resolved]
     _post(session, doc, specs, doc_lines, reference or f"receipt #{doc.id}")
     events.announce(session, events.GOODS_RECEIVED, document=doc)  # e.g. against a restock request
+    if empties_returned:
+        send_back_empties(session, empties_returned, at=doc.at, source_type="stock_document", source_id=str(doc.id),
+                          reference=reference or f"receipt #{doc.id}", user_id=user_id, prefix="empties_returned")
+    doc.empties_returned = empties_returned or []
     return doc
 
 

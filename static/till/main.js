@@ -199,7 +199,7 @@ class Till {
   }
 
   async qrisPayload(amount) {
-    const { data } = await this.api.post("/qris", { amount });
+    const { data } = await this.api.get(`/qris/dynamic?amount=${amount}`);
     return data.payload;
   }
 

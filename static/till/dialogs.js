@@ -70,7 +70,7 @@ export class DoneDialog {
 
   open(sale) {
     this.sale = sale;
-    $("#done-number").textContent = sale.number ?? "";
+    $("#done-number").textContent = sale.number === undefined ? "" : String(sale.number).padStart(6, "0");
     $("#done-change").textContent = formatRupiah(sale.change ?? 0);
     $("#done-total").textContent = formatRupiah(sale.total ?? 0);
     $("#done-paid").textContent = formatRupiah(sale.paid ?? 0);

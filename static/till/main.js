@@ -228,7 +228,9 @@ class Till {
       el("td", { class: "amount" }, formatRupiah(lineAmount(l.price, l.milli))))));
     $("#lines .selected")?.scrollIntoView({ block: "nearest" });
     $("#cart-empty").hidden = lines.length > 0;
-    $("#total").textContent = formatRupiah(this.cart.total());
+    const total = $("#total");
+    total.textContent = formatRupiah(this.cart.total());
+    total.style.setProperty("--chars", Math.max(total.textContent.length, 7));
     $("#item-count").textContent = lines.length ? t("lines_count", { n: lines.length }) : "";
     const needs = this.cart.needs();
     const hints = [];

@@ -98,8 +98,9 @@ def _env(instance: Path, printer: str, extra: dict[str, str] | None = None) -> d
 def make_demo_instance(folder: Path) -> Path:
     """`gerai demo` into `folder`, then the scale code and QRIS through the API (in-process)."""
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(GERAI), "demo"], env=_env(folder, "none"), cwd=ROOT, check=True, capture_output=True,
-                   timeout=180)
+    done = subprocess.run([str(GERAI), "demo"], env=_env(folder, "none"), cwd=ROOT, capture_output=True, timeout=180)
+    if done.returncode:
+        raise RuntimeError(f"gerai demo failed: {done.stderr.decode(errors='replace')[-3000:]}")
     return folder
 
 

@@ -35,7 +35,10 @@ class Till {
     document.addEventListener("keydown", (event) => this.onKey(event));
     $("#pay-button").addEventListener("click", () => this.startPayment());
     this.render();
-    if (this.outbox.pending) this.openModal(this.pay, true);
+    if (this.outbox.pending) {
+      this.modal = this.pay; // a sale was being sent when the page went away: go on sending it
+      this.pay.resume();
+    }
     this.shift.load();
     if (!this.modal) this.scan.focus();
     document.body.dataset.ready = "1";

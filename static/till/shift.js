@@ -134,6 +134,8 @@ export class Shift {
     }
     $("#z-rows").replaceChildren(...rows.map(([label, value, key]) =>
       el("tr", { dataset: { key } }, el("th", {}, label), el("td", {}, value))));
+    const printer = this.till.config.printer;
+    say($("#z-print"), !printer ? "" : z.printed ? t("z_printed") : t("z_not_printed"), z.printed ? "ok" : "error");
     $("#close-form").hidden = true;
     $("#z-report").hidden = false;
     this.closeBox.focus();

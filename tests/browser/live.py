@@ -167,9 +167,10 @@ class LiveShop:
         return self.printer.read_bytes() if self.printer.exists() else b""
 
 
-def start_shop(template: Path, workdir: Path, extra_env: dict[str, str] | None = None) -> LiveShop:
-    """Copy the demo instance and serve it; the caller stops it."""
+def start_shop(template: Path, workdir: Path, extra_env: dict[str, str] | None = None,
+               printer: Path | None = None) -> LiveShop:
+    """Copy the demo instance and serve it, printing to `printer` (a file); the caller stops it."""
     instance = workdir / "instance"
     shutil.copytree(template, instance)
-    shop = LiveShop(instance, free_port(), workdir / "printer.bin", extra_env=dict(extra_env or {}))
+    shop = LiveShop(instance, free_port(), printer or workdir / "printer.bin", extra_env=dict(extra_env or {}))
     return shop.start()

@@ -116,3 +116,30 @@ def test_refused_sale_is_not_retried_and_the_cart_stays(page: Page, shop):
     expect(page.locator("#pay-dialog")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("#lines tr")).to_have_count(1)
+
+
+def test_sale_in_flight_survives_a_reload_and_is_sent_once(page: Page, shop):
+    sign_in(page, shop.url)
+    open_shift(page, 0)
+    scan(page, MINYAKITA, lines_after=1)
+    sent: list[str] = []
+
+    def offline(route: Route) -> None:
+        sent.append(route.request.post_data)
+        route.abort("internetdisconnected")
+
+    page.route("**/api/v1/sales", offline)
+    pay_exact(page)
+    expect(page.locator("#pay-status")).to_contain_text("mencoba lagi")
+    page.reload()  # the cashier reloads (or the browser crashed) while the server is unreachable
+    page.wait_for_selector("body[data-ready]")
+    expect(page.locator("#pay-dialog")).to_be_visible()  # back at once, still sending
+    expect(page.locator("#pay-status")).to_contain_text("mencoba lagi")
+    page.unroute("**/api/v1/sales")
+    expect(page.locator("#done-dialog")).to_be_visible(timeout=15000)
+    ids = {page.evaluate("(b) => JSON.parse(b).id", body) for body in sent}
+    assert len(ids) == 1  # every try, before and after the reload, carried the same id
+    page.keyboard.press("Enter")
+    expect(page.locator("#lines tr")).to_have_count(0)
+    z = close_shift(page, 15700)
+    assert z["sales_count"] == "1"

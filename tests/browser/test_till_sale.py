@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from inventory.barcodes import make_scale_barcode
 from tests.browser.live import SCALE_ITEM
-from tests.browser.till import GULA, MINYAKITA, NIK, line_texts, open_shift, scan, search_add, sign_in
+from tests.browser.till import GULA, MINYAKITA, NIK, SPHP, line_texts, open_shift, scan, search_add, sign_in
 from tests.escpos_tokens import text_lines
 
 pytestmark = pytest.mark.browser
@@ -163,3 +163,79 @@ def test_server_refusal_of_the_nik_is_shown_and_not_retried(page: Page, shop):
     page.wait_for_timeout(1500)
     assert len(sales_posted) == 1
     expect(page.locator("#pay-status")).to_have_text("")
+
+
+def test_fertilizer_asks_only_nik_and_i_pubers_reference_and_prints_them(page: Page, shop):
+    sign_in(page, shop.url)
+    open_shift(page)
+    search_add(page, "Urea bersubsidi", lines_after=1)
+    expect(page.locator("#needs")).to_contain_text("i-Pubers")
+    page.keyboard.press("Enter")  # Enter on the empty scan field: pay
+    expect(page.locator("#nik")).to_be_focused()
+    expect(page.locator("#category-row")).to_be_hidden()  # not LPG: no buyer category
+    expect(page.locator("#reference-row")).to_be_visible()
+    page.keyboard.type(NIK)
+    page.keyboard.press("Enter")
+    expect(page.locator("#reference")).to_be_focused()
+    page.keyboard.press("Enter")  # no reference typed: asked for it
+    expect(page.locator("#pay-message")).to_contain_text("i-Pubers")
+    page.keyboard.type("IPB-2025-000123")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # exact cash
+    expect(page.locator("#done-change")).to_have_text("Rp0")
+    printed = wait_for_print(shop, "i-Pubers")
+    assert "Ref. i-Pubers: IPB-2025-000123" in printed
+    assert "NIK: ************0001" in printed
+    assert not any(line.startswith("Kategori") for line in printed)
+
+
+def test_quota_refusal_says_what_is_left(page: Page, shop):
+    sign_in(page, shop.url)
+    open_shift(page)
+    scan(page, SPHP, lines_after=1)  # Beras SPHP: at most 5 packs per NIK per day
+    page.keyboard.type("6")
+    page.keyboard.press("*")
+    expect(page.locator("#lines tr").first).to_contain_text("6 bungkus")
+    page.keyboard.press("F9")
+    page.keyboard.type(NIK)
+    page.keyboard.press("Enter")
+    expect(page.locator("#amount")).to_be_focused()
+    page.keyboard.press("Enter")
+    message = page.locator("#pay-message")
+    expect(message).to_contain_text("ditolak")
+    expect(message).to_contain_text("5")  # the quota, and what this NIK has left today
+    page.keyboard.press("Escape")
+    page.keyboard.type("5")
+    page.keyboard.press("*")
+    page.keyboard.press("F9")
+    page.keyboard.type(NIK)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(page.locator("#done-dialog")).to_be_visible()
+
+
+def test_printer_failure_never_loses_the_sale_and_reprint_works_once_fixed(page: Page, demo_instance, tmp_path):
+    from tests.browser.live import start_shop
+
+    paper = tmp_path / "printer-off"  # the printer's device does not exist yet: printing fails
+    shop = start_shop(demo_instance, tmp_path / "shop", printer=paper / "printer.bin")
+    try:
+        sign_in(page, shop.url)
+        open_shift(page)
+        scan(page, GULA, lines_after=1)
+        page.keyboard.press("F9")
+        page.keyboard.press("Enter")
+        expect(page.locator("#done-dialog")).to_be_visible()
+        expect(page.locator("#done-print")).to_contain_text("TIDAK tercetak")
+        expect(page.locator("#reprint")).to_be_visible()
+        page.keyboard.press("c")
+        expect(page.locator("#done-print")).to_contain_text("TIDAK tercetak")
+        paper.mkdir()  # the cashier switches the printer on
+        page.keyboard.press("c")
+        expect(page.locator("#done-print")).to_have_text("Struk dicetak.")
+        expect(page.locator("#reprint")).to_be_hidden()
+        printed = text_lines(shop.printed())
+        assert any("SALINAN" in line for line in printed)
+        assert has_pair(printed, "TOTAL", "Rp18.000")
+    finally:
+        shop.stop()

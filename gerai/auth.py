@@ -120,6 +120,16 @@ def issue_token(secret_key: str, user: User, now: datetime | None = None) -> tup
     return token, now + TOKEN_TTL
 
 
+_USER_BY_ID = sa.select(*User.__table__.c).where(User.__table__.c.id == sa.bindparam("uid"))
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    """The user as a detached object, read with one Core query: every request does this, and an
+    ORM identity load costs several times more than the till's whole sale (DESIGN.md, Targets)."""
+    row = session.connection().execute(_USER_BY_ID, {"uid": user_id}).first()
+    return None if row is None else User(**row._mapping)
+
+
 def user_for_token(session: Session, secret_key: str, token: str) -> User | None:
     """The active user a bearer token stands for, or None if it is forged, expired or revoked."""
     try:
@@ -128,7 +138,7 @@ def user_for_token(session: Session, secret_key: str, token: str) -> User | None
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         return None
-    user = session.get(User, data["u"])
+    user = user_by_id(session, data["u"])
     if user is None or not user.active or password_fingerprint(user) != data.get("f"):
         return None
     return user

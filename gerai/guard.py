@@ -55,7 +55,7 @@ def _user_from_request() -> tuple[User | None, bool]:
         return auth.user_for_token(db_session(), current_app.config["SECRET_KEY"], header[7:].strip()), False
     uid = session.get("uid")
     if isinstance(uid, int):
-        user = db_session().get(User, uid)
+        user = auth.user_by_id(db_session(), uid)
         if user is not None and user.active and session.get("fp") == auth.password_fingerprint(user):
             return user, True
     return None, False

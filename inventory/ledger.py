@@ -15,7 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gerai.db import lock_rows
+from gerai.fastsql import Prepared, PreparedIn, last_rowids
 from gerai.numbers import format_qty
 from inventory import events, sales_history
 from inventory.models import Product, StockLevel, StockMovement
@@ -43,10 +43,35 @@ class Posted:
     balance_after: Decimal
 
 
-def _lock_levels(session: Session, product_ids: list[int]) -> dict[int, dict]:
-    stmt = (sa.select(LEVELS.c.product_id, LEVELS.c.on_hand, LEVELS.c.avg_cost)
-            .where(LEVELS.c.product_id.in_(product_ids)).order_by(LEVELS.c.product_id))
-    return {row.product_id: dict(row._mapping) for row in session.execute(lock_rows(stmt, session))}
+# Built once: the sale hot path posts through here (DESIGN.md, Targets), and building and
+# caching a statement costs more than running it on SQLite.
+_LEVELS = PreparedIn(lambda ids: sa.select(LEVELS.c.product_id, LEVELS.c.on_hand, LEVELS.c.avg_cost)
+                    .where(LEVELS.c.product_id.in_(ids)).order_by(LEVELS.c.product_id))
+_LOCK_LEVELS = (sa.select(LEVELS.c.product_id, LEVELS.c.on_hand, LEVELS.c.avg_cost)
+                .where(LEVELS.c.product_id.in_(sa.bindparam("p_ids", expanding=True)))
+                .order_by(LEVELS.c.product_id).with_for_update())
+# On SQLite the movements go in with one executemany on the driver (gerai.fastsql) and their ids
+# are the consecutive rowids it assigned; elsewhere one INSERT ... RETURNING in parameter order.
+_INSERT_MOVES = Prepared(sa.insert(MOVEMENTS))
+_INSERT_MOVES_RETURNING = sa.insert(MOVEMENTS).returning(MOVEMENTS.c.id, sort_by_parameter_order=True)
+_SET_LEVEL = dict(on_hand=sa.bindparam("on_hand"), avg_cost=sa.bindparam("avg_cost"),
+                  last_movement_id=sa.bindparam("last_id"), updated_at=sa.bindparam("at"))
+_UPDATE_LEVELS = {sold: Prepared(LEVELS.update().where(LEVELS.c.product_id == sa.bindparam("pid")).values(
+    **_SET_LEVEL, **({"last_sold_at": sa.bindparam("at")} if sold else {}))) for sold in (False, True)}
+
+
+def _insert_movements(conn: sa.Connection, rows: list[dict]) -> list[int]:
+    if conn.dialect.name == "sqlite":
+        _INSERT_MOVES.executemany(conn, rows)
+        return last_rowids(conn, len(rows))
+    return list(conn.scalars(_INSERT_MOVES_RETURNING, rows))
+
+
+def _lock_levels(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict]:
+    """The levels, locked: FOR UPDATE in product order; SQLite already holds its write lock."""
+    rows = (_LEVELS.all(conn, product_ids) if conn.dialect.name == "sqlite"
+            else conn.execute(_LOCK_LEVELS, {"p_ids": product_ids}).all())
+    return {pid: {"on_hand": on_hand, "avg_cost": avg_cost} for pid, on_hand, avg_cost in rows}
 
 
 def _refuse_shortage(session: Session, spec: MovementSpec, on_hand: Decimal) -> InsufficientStock:
@@ -59,7 +84,8 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
                    reference: str = "", user_id: int | None = None, allow_negative: bool = False,
                    sold: bool = False) -> list[Posted]:
     """Append `specs` to the ledger and update levels; refuse (raise) if stock would go below zero."""
-    levels = _lock_levels(session, sorted({s.product_id for s in specs}))
+    conn = session.connection()
+    levels = _lock_levels(conn, sorted({s.product_id for s in specs}))
     before = {pid: level["on_hand"] for pid, level in levels.items()}
     rows, balances = [], []
     for spec in specs:
@@ -76,15 +102,10 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
         rows.append({"product_id": spec.product_id, "at": at, "kind": spec.kind, "qty": spec.qty,
                      "balance_after": new_on_hand, "unit_cost": spec.unit_cost, "source_type": source_type,
                      "source_id": source_id, "reference": reference[:100], "user_id": user_id})
-    ids = list(session.scalars(sa.insert(MOVEMENTS).returning(MOVEMENTS.c.id, sort_by_parameter_order=True), rows))
+    ids = _insert_movements(conn, rows)
     last_id = {spec.product_id: mid for spec, mid in zip(specs, ids)}
-    session.execute(
-        LEVELS.update().where(LEVELS.c.product_id == sa.bindparam("pid")).values(
-            on_hand=sa.bindparam("on_hand"), avg_cost=sa.bindparam("avg_cost"),
-            last_movement_id=sa.bindparam("last_id"), updated_at=sa.bindparam("at"),
-            **({"last_sold_at": sa.bindparam("at")} if sold else {})),
-        [{"pid": pid, "on_hand": lv["on_hand"], "avg_cost": lv["avg_cost"], "last_id": last_id[pid], "at": at}
-         for pid, lv in levels.items()])
+    _UPDATE_LEVELS[sold].executemany(conn, [{"pid": pid, "on_hand": lv["on_hand"], "avg_cost": lv["avg_cost"],
+                                             "last_id": last_id[pid], "at": at} for pid, lv in levels.items()])
     after = {pid: lv["on_hand"] for pid, lv in levels.items()}
     sales_history.record(session, specs, before, after, at)
     if events.has_listeners(session, events.STOCK_POSTED):

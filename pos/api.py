@@ -75,6 +75,8 @@ def _seller(approval_token: str | None) -> sales.Seller:
 
 
 def print_sale(doc: SaleDoc, copy: bool = False) -> printing.PrintResult:
+    if settings().printer in ("", "none"):
+        return printing.NO_PRINTER
     rows = receipts.sale_rows(doc, shop(), receipts.columns_for(paper_mm()), copy=copy)
     return print_rows(rows, open_drawer=not copy and doc.cash_paid > 0)
 

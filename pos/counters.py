@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from gerai.fastsql import Prepared
 from pos.models import Counter
 
 COUNTERS = Counter.__table__
@@ -20,12 +21,12 @@ def _upsert(insert) -> sa.Insert:
                                       set_={"value": COUNTERS.c.value + 1}).returning(COUNTERS.c.value)
 
 
-_NEXT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
+_NEXT = {"sqlite": Prepared(_upsert(sqlite.insert)), "postgresql": Prepared(_upsert(postgresql.insert))}
 
 
 def next_value(conn: sa.Connection, name: str) -> int:
     """The next number of sequence `name` (1 first); locked until the transaction ends."""
-    return int(conn.execute(_NEXT[conn.dialect.name], {"p_name": name}).scalar_one())
+    return int(_NEXT[conn.dialect.name].scalar(conn, {"p_name": name}))
 
 
 def current_value(conn: sa.Connection, name: str) -> int:

@@ -27,7 +27,7 @@ class SaleNotFound(NotFound):
     template = "No sale with id %(id)s."
 
 
-@dataclass
+@dataclass(slots=True)
 class LineDoc:
     line_no: int
     product_id: int

@@ -46,6 +46,9 @@ class PrintResult:
     error: str | None = None
 
 
+NO_PRINTER = PrintResult(False, "No printer is set up (GERAI_PRINTER=none).")
+
+
 def parse_printer(spec: str) -> PrinterSpec:
     kind, _, rest = (spec or "none").strip().partition(":")
     try:
@@ -119,7 +122,7 @@ def print_rows(printer: str, rows: list[Row], *, paper_mm: int, profile: str | N
     try:
         spec = parse_printer(printer)
         if spec.kind == "none":
-            return PrintResult(False, "No printer is set up (GERAI_PRINTER=none).")
+            return NO_PRINTER
         data = render(rows, paper_mm=paper_mm, profile=profile, open_drawer=open_drawer)
         with _lock_for(spec):  # one receipt at a time per printer, never interleaved
             send(spec, data, profile=profile or PROFILES[paper_mm], timeout=timeout)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from gerai.errors import Conflict, Invalid
@@ -50,18 +50,20 @@ class QuotaExceeded(Conflict):
                 "in that time, so %(left)s %(unit)s are left; %(wanted)s %(unit)s wanted.")
 
 
-@dataclass(frozen=True)
-class Rules:
-    """What the rules need to know of a product."""
+class Rules(NamedTuple):
+    """A product as the till's rules see it (the columns `pos.sales` reads, in that order)."""
 
+    id: int
     sku: str
     name: str
     unit: str
     category: str
-    subsidised: bool
+    price: int
     het: int | None
+    subsidised: bool
     quota_qty: Decimal | None
     quota_period_days: int | None
+    active: bool = True
 
 
 def needs_nik(p: Rules) -> bool:

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -23,7 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gerai.db import utcnow
-from gerai.errors import Conflict, Forbidden, Invalid
+from gerai.fastsql import Prepared, PreparedIn
+from gerai.errors import Conflict, DomainError, Forbidden, Invalid
 from gerai.numbers import qty_str
 from inventory.catalog import ProductNotFound
 from inventory.empties import EmptySpec, post_empties, takes_empties
@@ -101,8 +103,7 @@ class Outcome:
     created: bool
 
 
-@dataclass(frozen=True)
-class Priced:
+class Priced(NamedTuple):
     line: LineDoc
     rules: Rules
     empties: Decimal | None
@@ -125,13 +126,17 @@ def fingerprint(sale: SaleIn, key: bytes) -> str:
 
 
 _FINGERPRINT = sa.select(SALES.c.fingerprint).where(SALES.c.id == sa.bindparam("sid"))
-_PRODUCTS = sa.select(PRODUCTS.c.id, PRODUCTS.c.sku, PRODUCTS.c.name, PRODUCTS.c.unit, PRODUCTS.c.category,
-                      PRODUCTS.c.price, PRODUCTS.c.het, PRODUCTS.c.subsidised, PRODUCTS.c.quota_qty,
-                      PRODUCTS.c.quota_period_days, PRODUCTS.c.active).where(
-    PRODUCTS.c.sku.in_(sa.bindparam("skus", expanding=True)))
-_CHARGE_SHIFT = (SHIFTS.update().where(SHIFTS.c.cashier_id == sa.bindparam("p_uid"), SHIFTS.c.closed_at.is_(None))
+_PRODUCTS = PreparedIn(lambda skus: sa.select(
+    PRODUCTS.c.id, PRODUCTS.c.sku, PRODUCTS.c.name, PRODUCTS.c.unit, PRODUCTS.c.category, PRODUCTS.c.price,
+    PRODUCTS.c.het, PRODUCTS.c.subsidised, PRODUCTS.c.quota_qty, PRODUCTS.c.quota_period_days,
+    PRODUCTS.c.active).where(PRODUCTS.c.sku.in_(skus)))
+_CHARGE_SHIFT = Prepared(SHIFTS.update().where(SHIFTS.c.cashier_id == sa.bindparam("p_uid"), SHIFTS.c.closed_at.is_(None))
                  .values(sales_count=SHIFTS.c.sales_count + 1, sales_total=SHIFTS.c.sales_total + sa.bindparam("p_total"),
                          cash_in=SHIFTS.c.cash_in + sa.bindparam("p_cash")).returning(SHIFTS.c.id))
+_INSERT_SALE = Prepared(SALES.insert())
+_INSERT_LINES = Prepared(LINES.insert())
+_INSERT_PAYMENTS = Prepared(PAYMENTS.insert())
+_INSERT_QUOTA = Prepared(QUOTA.insert())
 _MEMBER = sa.select(MEMBERS.c.id, MEMBERS.c.name, MEMBERS.c.active).where(MEMBERS.c.member_no == sa.bindparam("no"))
 
 
@@ -142,15 +147,21 @@ def amount_of(unit_price: int, qty: Decimal) -> int:
 
 def record_sale(session: Session, sale: SaleIn, seller: Seller, *, fingerprint: str, nik_key: bytes, tz: ZoneInfo,
                 at: datetime | None = None) -> Outcome:
-    """Record `sale` (created=True), or answer a retry of it (created=False); commit or roll back."""
+    """Record `sale` (created=True), or answer a retry of it (created=False); commit or roll back.
+
+    No lookup first: a retry collides with the stored sale's primary key (or is refused by a
+    rule the first attempt already consumed, such as the stock it took); only then is the
+    stored sale read back, so a new sale pays for no extra round trip.
+    """
     try:
         outcome = _record(session, sale, seller, fingerprint, nik_key, tz, at or utcnow())
         session.commit()
         return outcome
-    except sa.exc.IntegrityError:
-        session.rollback()  # PostgreSQL: the same id committed by a concurrent retry in the meantime
+    except (sa.exc.IntegrityError, DomainError):
+        session.rollback()
         stored = session.connection().execute(_FINGERPRINT, {"sid": sale.id}).scalar()
         if stored is None:
+            session.rollback()
             raise
         return _replay(session, sale.id, stored, fingerprint)
     except BaseException:
@@ -170,19 +181,16 @@ def _replay(session: Session, sale_id: str, stored: str, given: str) -> Outcome:
 def _record(session: Session, sale: SaleIn, seller: Seller, fp: str, nik_key: bytes, tz: ZoneInfo,
             at: datetime) -> Outcome:
     conn = session.connection()
-    stored = conn.execute(_FINGERPRINT, {"sid": sale.id}).scalar()
-    if stored is not None:
-        return _replay(session, sale.id, stored, fp)
     priced = _price_lines(conn, sale.lines, seller)
     total = sum(p.line.amount for p in priced)
     paid, change, cash_net = settle(sale.payments, total)
     buyer = _buyer(sale, priced, nik_key, tz, at)
     member = _member(conn, sale.member_no)
-    shift_id = conn.execute(_CHARGE_SHIFT, {"p_uid": seller.user_id, "p_total": total, "p_cash": cash_net}).scalar()
+    shift_id = _CHARGE_SHIFT.scalar(conn, {"p_uid": seller.user_id, "p_total": total, "p_cash": cash_net})
     if shift_id is None:
         raise NoOpenShift()
     number = counters.next_value(conn, "sale")
-    conn.execute(SALES.insert(), {
+    _INSERT_SALE.execute(conn, {
         "id": sale.id, "number": number, "at": at, "cashier_id": seller.user_id, "shift_id": shift_id,
         "member_id": member[0] if member else None, "total": total, "paid": paid, "change": change,
         "buyer_nik_hash": buyer.nik_hash, "buyer_nik_last4": buyer.last4, "buyer_category": buyer.category,
@@ -192,7 +200,7 @@ def _record(session: Session, sale: SaleIn, seller: Seller, fp: str, nik_key: by
         check_quotas(session, [(p.rules, p.line.product_id, p.line.qty) for p in priced], buyer.nik_hash, at, tz)
     _post_stock(session, conn, sale.id, number, priced, seller.user_id, at, buyer.nik_hash)
     if sale.payments:
-        conn.execute(PAYMENTS.insert(), [{"sale_id": sale.id, "line_no": i + 1, "method": p.method, "amount": p.amount,
+        _INSERT_PAYMENTS.executemany(conn, [{"sale_id": sale.id, "line_no": i + 1, "method": p.method, "amount": p.amount,
                                           "reference": p.reference} for i, p in enumerate(sale.payments)])
     doc = SaleDoc(sale.id, number, at, seller.username, seller.name or seller.username, shift_id,
                   [p.line for p in priced], [PaymentDoc(p.method, p.amount, p.reference) for p in sale.payments],
@@ -208,14 +216,14 @@ def _post_stock(session: Session, conn: sa.Connection, sale_id: str, number: int
                                       for i, p in enumerate(priced)],
                             at=at, source_type="sale", source_id=sale_id, reference=f"sale {number}", user_id=user_id,
                             sold=True)
-    conn.execute(LINES.insert(), [
+    _INSERT_LINES.executemany(conn, [
         {"sale_id": sale_id, "line_no": p.line.line_no, "product_id": p.line.product_id, "qty": p.line.qty,
          "unit_price": p.line.unit_price, "catalog_price": p.line.catalog_price, "amount": p.line.amount,
          "empties_returned": p.empties, "movement_id": m.movement_id} for p, m in zip(priced, posted)])
     quota_rows = [{"product_id": p.line.product_id, "nik_hash": nik_hash, "qty": p.line.qty, "at": at, "sale_id": sale_id}
                   for p in priced if nik_hash and p.rules.quota_qty is not None]
     if quota_rows:
-        conn.execute(QUOTA.insert(), quota_rows)
+        _INSERT_QUOTA.executemany(conn, quota_rows)
     empties = [EmptySpec(p.line.product_id, p.empties, f"lines.{i}.empties_returned")
                for i, p in enumerate(priced) if p.empties]
     if empties:
@@ -226,18 +234,17 @@ def _post_stock(session: Session, conn: sa.Connection, sale_id: str, number: int
 def _price_lines(conn: sa.Connection, lines: tuple[LineIn, ...], seller: Seller) -> list[Priced]:
     if not lines:
         raise Invalid("A sale needs at least one line.", field="lines")
-    products = {r.sku: r for r in conn.execute(_PRODUCTS, {"skus": list({ln.sku for ln in lines})})}
+    products = {r[1]: Rules(*r) for r in _PRODUCTS.all(conn, list({ln.sku for ln in lines}))}
     return [_price_line(i, ln, products.get(ln.sku), seller) for i, ln in enumerate(lines)]
 
 
-def _price_line(i: int, ln: LineIn, p, seller: Seller) -> Priced:
+def _price_line(i: int, ln: LineIn, p: Rules | None, seller: Seller) -> Priced:
     """Catalog price, or a manager-approved lower one; never above HET; quantity per unit rules."""
     if p is None or not p.active:
         raise ProductNotFound(field=f"lines.{i}.sku", sku=ln.sku)
     check_qty_for_unit(ln.qty, p.unit, f"lines.{i}.qty")
-    rules = Rules(p.sku, p.name, p.unit, p.category, p.subsidised, p.het, p.quota_qty, p.quota_period_days)
     price = p.price if ln.unit_price is None else ln.unit_price
-    regulated.check_het(rules, price, f"lines.{i}.unit_price")
+    regulated.check_het(p, price, f"lines.{i}.unit_price")
     if price > p.price:
         raise Invalid("The price of %(sku)s cannot be above its catalog price %(price)s.", field=f"lines.{i}.unit_price",
                       sku=p.sku, price=p.price)
@@ -246,7 +253,7 @@ def _price_line(i: int, ln: LineIn, p, seller: Seller) -> Priced:
     empties = _empties(i, ln, p)
     line = LineDoc(i + 1, p.id, p.sku, p.name, p.unit, p.category, ln.qty, price, p.price, amount_of(price, ln.qty),
                    empties)
-    return Priced(line, rules, empties)
+    return Priced(line, p, empties)
 
 
 def _empties(i: int, ln: LineIn, p) -> Decimal | None:

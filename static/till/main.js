@@ -66,7 +66,7 @@ class Till {
     else if (key === "ArrowUp" || key === "ArrowDown") act(() => { this.cart.select(key === "ArrowUp" ? -1 : 1); this.render(); });
     else if (key === "Delete" && !this.scan.value) act(() => this.removeSelected());
     else if (key === "F8") act(() => this.voidSale());
-    else if (key === "F9") act(() => this.startPayment());
+    else if (key === "F9") act(() => { this.queue = this.queue.then(() => this.startPayment()); });
     else if (key === "F10") act(() => this.closeShift());
     else if (key === "Enter" && event.target === this.scan) act(() => this.onScan());
     else if (key === "Escape") act(() => { this.scan.value = ""; this.scanMessage(""); });

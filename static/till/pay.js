@@ -4,6 +4,8 @@ import { $, closeDialog, digitsOnly, el, openDialog, say, t } from "./dom.js";
 import { formatRupiah, qtyToApi } from "./format.js";
 
 const METHOD_KEYS = { t: "cash", q: "qris", r: "transfer" };
+// More change than this is a scanned barcode in the amount field, not cash handed over.
+const MAX_CHANGE = 1000000;
 const QUICK_KEYS = ["p", "a", "s", "d", "f", "g"];
 
 export class PayDialog {
@@ -17,7 +19,7 @@ export class PayDialog {
     this.method = "cash";
     this.qris = null;
     this.saving = false;
-    this.amount.addEventListener("input", () => digitsOnly(this.amount));
+    this.amount.addEventListener("input", () => { digitsOnly(this.amount); this.#previewChange(); });
     this.nik.addEventListener("input", () => { digitsOnly(this.nik); say($("#nik-message"), ""); });
     for (const button of this.dialog.querySelectorAll("[data-method]")) {
       button.addEventListener("click", () => this.#setMethod(button.dataset.method));
@@ -176,6 +178,10 @@ export class PayDialog {
     if (!Number.isSafeInteger(amount) || amount <= 0) return say(msg, t("amount_invalid"));
     if (this.method !== "cash" && amount > this.remaining)
       return say(msg, t("noncash_over", { amount: formatRupiah(this.remaining) }));
+    if (amount - this.remaining >= MAX_CHANGE) {
+      this.amount.select();
+      return say(msg, t("amount_too_big", { amount: formatRupiah(amount) }));
+    }
     say(msg, "");
     this.amount.value = "";
     if (this.method === "qris") return this.#qrisShow(amount);
@@ -234,7 +240,16 @@ export class PayDialog {
     this.amount.focus();
   }
 
+  /** The change for the cash being typed, before it is added (cash only). */
+  #previewChange() {
+    const typed = Number(this.amount.value || 0);
+    const change = this.method === "cash" && typed > this.remaining ? typed - this.remaining : 0;
+    $("#pay-change-row").hidden = !change;
+    $("#pay-change").textContent = formatRupiah(change);
+  }
+
   #render() {
+    this.#previewChange();
     $("#pay-total").textContent = formatRupiah(this.total);
     $("#pay-remaining").textContent = formatRupiah(this.remaining);
     $("#payments").replaceChildren(...this.payments.map((p) =>

@@ -56,6 +56,12 @@ export class Cart {
     return this.selected;
   }
 
+  /** Take the catalog's current price (and name) for every line of this product. */
+  refresh(product) {
+    for (const line of this.lines.filter((l) => l.sku === product.sku)) Object.assign(line, snapshot(product));
+    this.save();
+  }
+
   bump(index, milli = 1000) {
     this.lines[index].milli += milli;
     this.selected = index;

@@ -188,6 +188,17 @@ class Till {
     this.openModal(this.shift, "close");
   }
 
+  /** After the server found the sale underpaid: its prices moved since the scans; show the new ones. */
+  async refreshPrices() {
+    for (const sku of new Set(this.cart.lines.map((l) => l.sku))) {
+      try {
+        const { data } = await this.api.get(`/products/${encodeURIComponent(sku)}`);
+        this.cart.refresh(data);
+      } catch { /* keep what is on screen; the server has the last word anyway */ }
+    }
+    this.render();
+  }
+
   saleDone(sale) {
     this.cart.clear();
     this.render();

@@ -298,6 +298,10 @@ export class PayDialog {
       say($("#pay-status"), "");
       if (this.till.handleAuth(err)) return;
       say($("#pay-message"), t("refused", { message: err.message }));
+      if (err.reason === "underpaid") {
+        await this.till.refreshPrices(); // a price changed after the scan: what is due now
+        this.#render();
+      }
       const nikError = err.fieldErrors?.buyer_nik;
       if (nikError) this.#showProblem([this.nik, nikError.join(" ")]);
       else this.amount.focus();

@@ -111,11 +111,14 @@ def test_refused_sale_is_not_retried_and_the_cart_stays(page: Page, shop):
     page.on("request", lambda r: posted.append(r.url) if r.url.endswith("/api/v1/sales") else None)
     pay_exact(page)  # pays Rp18.500, the server wants Rp19.000: 422 underpaid
     expect(page.locator("#pay-message")).to_contain_text("ditolak")
+    expect(page.locator("#pay-remaining")).to_have_text("Rp500")  # the new price is fetched: Rp500 more
     page.wait_for_timeout(1500)
-    assert len(posted) == 1
-    expect(page.locator("#pay-dialog")).to_be_visible()
-    page.keyboard.press("Escape")
-    expect(page.locator("#lines tr")).to_have_count(1)
+    assert len(posted) == 1  # a refusal is never retried
+    expect(page.locator("#total")).to_have_text("Rp19.000")
+    page.keyboard.press("Enter")  # the Rp500 left, in cash: a new sale id, accepted
+    expect(page.locator("#done-dialog")).to_be_visible()
+    expect(page.locator("#done-paid")).to_have_text("Rp19.000")
+    assert len(posted) == 2
 
 
 def test_sale_in_flight_survives_a_reload_and_is_sent_once(page: Page, shop):

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from gerai.db import utcnow
 from gerai.fastsql import Prepared, PreparedIn
 from gerai.errors import Conflict, DomainError, Forbidden, Invalid
-from gerai.numbers import qty_str
+from gerai.numbers import format_rupiah, qty_str
 from inventory.catalog import ProductNotFound
 from inventory.empties import EmptySpec, post_empties, takes_empties
 from inventory.ledger import MovementSpec, post_movements
@@ -247,7 +247,7 @@ def _price_line(i: int, ln: LineIn, p: Rules | None, seller: Seller) -> Priced:
     regulated.check_het(p, price, f"lines.{i}.unit_price")
     if price > p.price:
         raise Invalid("The price of %(sku)s cannot be above its catalog price %(price)s.", field=f"lines.{i}.unit_price",
-                      sku=p.sku, price=p.price)
+                      sku=p.sku, price=format_rupiah(p.price))
     if price < p.price and seller.approver_id is None:
         raise DiscountNotAllowed(field=f"lines.{i}.unit_price", sku=p.sku)
     empties = _empties(i, ln, p)
@@ -274,9 +274,10 @@ def settle(payments: tuple[PaymentIn, ...], total: int) -> tuple[int, int, int]:
     cash = sum(p.amount for p in payments if p.method == "cash")
     if paid - cash > total:
         raise Invalid("QRIS and transfer payments cannot exceed the total %(total)s; only cash gives change.",
-                      field="payments", total=total)
+                      field="payments", total=format_rupiah(total))
     if paid < total:
-        raise Underpaid(field="payments", paid=paid, total=total, short=total - paid)
+        raise Underpaid(field="payments", paid=format_rupiah(paid), total=format_rupiah(total),
+                        short=format_rupiah(total - paid))
     change = paid - total
     return paid, change, cash - change
 

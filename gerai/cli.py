@@ -151,6 +151,25 @@ def check_ledger_command() -> None:
     click.echo("Ledger OK: every stock level equals the sum of its movements.")
 
 
+@main.command("print-test")
+@with_appcontext
+def print_test_command() -> None:
+    """Print a self-test page on the printer in GERAI_PRINTER (paper width from GERAI_PAPER)."""
+    from gerai.db import utcnow
+    from pos.printing import print_for_shop
+    from pos.receipts import Shop, columns_for, self_test_rows
+
+    s = settings()
+    if s.printer in ("", "none"):
+        _fail("no printer is set up: set GERAI_PRINTER (network:HOST:PORT, usb:VENDOR:PRODUCT, serial:DEVICE "
+              "or file:PATH)")
+    rows = self_test_rows(Shop(s.shop_name, s.shop_address, s.timezone), columns_for(s.paper_mm), s.printer, utcnow())
+    result = print_for_shop(s, rows)
+    if not result.printed:
+        _fail(result.error or "the printer did not print")
+    click.echo(f"Test page sent to {s.printer} ({s.paper_mm} mm paper).")
+
+
 @main.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext

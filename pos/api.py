@@ -55,10 +55,7 @@ def paper_mm(given: int | None = None) -> int:
 
 
 def print_rows(rows: list[receipts.Row], open_drawer: bool = False) -> printing.PrintResult:
-    s = settings()
-    timeout = float(s.extra.get("GERAI_PRINTER_TIMEOUT") or printing.DEFAULT_TIMEOUT)
-    return printing.print_rows(s.printer, rows, paper_mm=s.paper_mm, profile=s.extra.get("GERAI_PRINTER_PROFILE"),
-                               open_drawer=open_drawer, timeout=timeout)
+    return printing.print_for_shop(settings(), rows, open_drawer)
 
 
 def json_response(data: dict, status: int) -> Response:

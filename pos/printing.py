@@ -10,6 +10,7 @@ only here, inside the functions that need it (STACK.md).
 """
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass
 
@@ -90,8 +91,6 @@ def render(rows: list[Row], *, paper_mm: int = 58, profile: str | None = None, o
 def _device(spec: PrinterSpec, profile: str, timeout: float):
     from escpos import printer
 
-    if spec.kind == "network":
-        return printer.Network(spec.target, port=spec.port, timeout=timeout, profile=profile)
     if spec.kind == "usb":
         return printer.Usb(spec.vendor, spec.product, 0, profile=profile, timeout=int(timeout * 1000))
     return printer.Serial(spec.target, baudrate=spec.baudrate, timeout=timeout, profile=profile)
@@ -102,6 +101,12 @@ def send(spec: PrinterSpec, data: bytes, *, profile: str, timeout: float = DEFAU
     if spec.kind == "file":
         with open(spec.target, "ab") as fh:
             fh.write(data)
+        return
+    if spec.kind == "network":
+        # A raw socket (port 9100, "JetDirect"), as python-escpos's Network does, except that
+        # its 3.1 leaves the socket open when the printer refuses the connection.
+        with socket.create_connection((spec.target, spec.port), timeout=timeout) as conn:
+            conn.sendall(data)
         return
     device = _device(spec, profile, timeout)
     try:
@@ -134,3 +139,17 @@ def print_rows(printer: str, rows: list[Row], *, paper_mm: int, profile: str | N
 def _reason(err: Exception) -> str:
     text = " ".join(str(err).split()) or type(err).__name__
     return text[:200]
+
+
+def print_for_shop(settings, rows: list[Row], open_drawer: bool = False) -> PrintResult:
+    """Print on the shop's printer as configured: GERAI_PRINTER, GERAI_PAPER, and optionally
+    GERAI_PRINTER_PROFILE (a python-escpos profile name) and GERAI_PRINTER_TIMEOUT (seconds)."""
+    if settings.printer in ("", "none"):
+        return NO_PRINTER
+    try:
+        timeout = float(settings.extra.get("GERAI_PRINTER_TIMEOUT") or DEFAULT_TIMEOUT)
+    except ValueError:
+        timeout = DEFAULT_TIMEOUT
+    return print_rows(settings.printer, rows, paper_mm=settings.paper_mm,
+                      profile=settings.extra.get("GERAI_PRINTER_PROFILE") or None, open_drawer=open_drawer,
+                      timeout=timeout)

@@ -84,6 +84,7 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
                    reference: str = "", user_id: int | None = None, allow_negative: bool = False,
                    sold: bool = False) -> list[Posted]:
     """Append `specs` to the ledger and update levels; refuse (raise) if stock would go below zero."""
+    session.flush()  # objects the caller added (a new product's level row) reach the connection first
     conn = session.connection()
     levels = _lock_levels(conn, sorted({s.product_id for s in specs}))
     before = {pid: level["on_hand"] for pid, level in levels.items()}

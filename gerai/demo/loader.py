@@ -24,12 +24,17 @@ from inventory.catalog import add_product
 from inventory.ledger import MovementSpec, post_movements
 from inventory.models import Product, Supplier
 from inventory.rules import allows_fractions
+from pos.models import Member
 
 HISTORY_DAYS = 56
 DELIVERY_EVERY_DAYS = 7
 DEMO_USERS = (("kasir", "kasir123", "cashier", "Siti (kasir)"), ("manajer", "manajer123", "manager", "Pak Budi (manajer)"),
               ("admin", "admin123", "admin", "Admin koperasi"))
 HUB_DEMO_USERS = (("bulog", "bulog123", "coordinator", "Koordinator Bulog", "BULOG"),)  # API.md: on a hub
+# Fictional members of the cooperative (member number, name, joined days ago, phone).
+DEMO_MEMBERS = (("KMP-0001", "Sutrisno", 400, "0812-5550-1001"), ("KMP-0002", "Aminah", 380, "0812-5550-1002"),
+                ("KMP-0003", "Wayan Sudarma", 300, "0813-5550-1003"), ("KMP-0004", "Rina Marlina", 120, ""),
+                ("KMP-0005", "Kelompok Tani Sri Rejeki", 90, "0852-5550-1005"))
 
 
 def shop_is_empty(db: Database) -> bool:
@@ -135,8 +140,10 @@ def load_demo(db: Database, settings: Settings, echo: Callable[[str], None] = pr
                 data["quota"] = {"qty": Decimal(data["quota"]["qty"]), "period_days": data["quota"]["period_days"]}
             product = add_product(session, data, None, "demo")
             movements += _history(session, product, item, rng, today, tz)
+        session.add_all(Member(member_no=no, name=name, joined_on=today - timedelta(days=days), phone=phone)
+                        for no, name, days, phone in DEMO_MEMBERS)
         session.add(AppSetting(key="demo_loaded", value=today.isoformat()))
         session.commit()
     users = [f"{u}/{p}" for u, p, *_ in DEMO_USERS + (HUB_DEMO_USERS if settings.role == "hub" else ())]
     echo(f"Demo shop loaded: {len(SUPPLIERS)} suppliers, {len(PRODUCTS)} products, {movements} ledger movements "
-         f"over {HISTORY_DAYS} days; users " + ", ".join(users))
+         f"over {HISTORY_DAYS} days, {len(DEMO_MEMBERS)} members; users " + ", ".join(users))

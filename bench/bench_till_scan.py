@@ -1,6 +1,6 @@
 """Scan-to-line time at the till: from Enter in the scan field to the line in the cart's table.
 
-Runs the real server (`gerai serve`, waitress, SQLite) on a copy of the demo shop and Debian's
+Runs the real server (`gerai serve`, waitress, SQLite) on a shop with the demo catalog and Debian's
 chromium through Playwright; the scanner is Playwright's keyboard typing digits and Enter. Times
 are taken inside the page (performance.now() at the Enter keydown, and when the table changes),
 so the figure is what the cashier sees, without Playwright's own overhead. Printed beside it, the
@@ -100,7 +100,7 @@ def plan(scans: int) -> list[tuple[str, str]]:
 def run(scans: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-till-") as tmp:
         tmp_path = Path(tmp)
-        print("Loading the demo shop...", flush=True)
+        print("Making a shop with the demo catalog...", flush=True)
         template = make_demo_instance(tmp_path / "demo")
         setup = start_shop(template, tmp_path / "setup")
         try:
@@ -137,7 +137,7 @@ def run(scans: int) -> None:
             shop.stop()
     every = [v for values in kinds.values() for v in values]
     print(f"{done} scans typed by Playwright's keyboard into Debian's chromium ({CHROMIUM}); gerai serve "
-          "(waitress) on SQLite; the demo shop")
+          "(waitress) on SQLite; the demo catalog")
     print_table([("scan-to-line, all scans", every), ("scan-to-line, new item (lookup)", kinds["lookup"]),
                  ("scan-to-line, same item again", kinds["repeat"]), ("scan-to-line, scale label", kinds["scale"])],
                 "bare GET /products?q=", floor)

@@ -1,8 +1,10 @@
 """A real shop server for browser tests and the scan benchmark: `gerai serve` (waitress) in a
-subprocess, on a free port, over a copy of a demo shop made once, printing to a file.
+subprocess, on a free port, over a copy of a demo-like shop made once, printing to a file.
 
-The demo shop is loaded with `gerai demo`; what the till needs on top of it (a scale code on the
-loose rice, the shop's static QRIS) goes in through the JSON API, as a manager would do it.
+The shop is made the way an installer and a manager would make it: `gerai init`, `gerai
+create-user`, then the demo catalog (gerai/demo/catalog.py), its opening stock, a scale code on
+the loose rice and the shop's static QRIS through the JSON API. (`gerai demo` would also load
+weeks of history the till does not need.)
 """
 from __future__ import annotations
 
@@ -95,17 +97,44 @@ def _env(instance: Path, printer: str, extra: dict[str, str] | None = None) -> d
     return env
 
 
-def make_demo_instance(folder: Path) -> Path:
-    """`gerai demo` into `folder`, then the scale code and QRIS through the API (in-process)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([str(GERAI), "demo"], env=_env(folder, "none"), cwd=ROOT, capture_output=True, timeout=180)
+USERS = (("kasir", "kasir123", "cashier", "Siti (kasir)"), ("manajer", "manajer123", "manager", "Pak Budi (manajer)"))
+
+
+def _gerai(folder: Path, *args: str) -> None:
+    done = subprocess.run([str(GERAI), *args], env=_env(folder, "none"), cwd=ROOT, capture_output=True, timeout=180)
     if done.returncode:
-        raise RuntimeError(f"gerai demo failed: {done.stderr.decode(errors='replace')[-3000:]}")
+        raise RuntimeError(f"gerai {args[0]} failed: {done.stderr.decode(errors='replace')[-3000:]}")
+
+
+def make_demo_instance(folder: Path) -> Path:
+    """A migrated, empty shop with the demo users (the catalog goes in through the API later)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _gerai(folder, "init")
+    for name, password, role, full_name in USERS:
+        _gerai(folder, "create-user", name, "--role", role, "--password", password, "--full-name", full_name)
     return folder
 
 
+def load_catalog(api: Api) -> None:
+    """The demo catalog and its opening stock, as a manager would enter them."""
+    from gerai.demo.catalog import DEMO_ONLY_KEYS, PRODUCTS, SUPPLIERS
+
+    for supplier in SUPPLIERS:
+        api.post("/suppliers", supplier)
+    for product in PRODUCTS:
+        body = {k: v for k, v in product.items() if k not in DEMO_ONLY_KEYS or k == "shelf_life_days"}
+        api.post("/products", {k: v for k, v in body.items() if k != "demand_stops_days_ago"})
+    for supplier in SUPPLIERS:
+        lines = [{"sku": p["sku"], "qty": p["opening_stock"], "unit_cost": p["unit_cost"]}
+                 for p in PRODUCTS if p["supplier"] == supplier["code"] and p["opening_stock"] not in ("0", "0.000")]
+        if lines:
+            api.post("/stock/receipts", {"supplier": supplier["code"], "reference": "STOK-AWAL", "lines": lines})
+
+
 def prepare_shop(api: Api) -> None:
-    """What a manager sets up for the till: the scale code of the loose rice, the shop's QRIS."""
+    """What a manager sets up: the catalog, the scale code of the loose rice, the shop's QRIS."""
+    if not api.get("/products?q=" + SCALE_SKU):
+        load_catalog(api)
     rice = api.get(f"/products/{SCALE_SKU}")
     if SCALE_CODE not in rice["barcodes"]:
         api.patch(f"/products/{SCALE_SKU}", {"barcodes": [*rice["barcodes"], SCALE_CODE]})

@@ -69,7 +69,9 @@ def _sqlite_on_connect(dbapi_conn, _record) -> None:
 
 def _sqlite_on_begin(conn) -> None:
     read_only = conn.get_execution_options().get(READ_ONLY, False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    # Straight on the driver: every write request begins here, and Core's execute path costs
+    # ten times what SQLite does for a BEGIN.
+    conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:

@@ -1,16 +1,24 @@
-"""Till test helpers: a small shop (regulated goods included), a one-call sale, a snapshot of everything."""
+"""Till test helpers and fixtures: a small shop (regulated goods included), a one-call sale, a snapshot.
+
+The fixtures live here, not in a conftest.py: the suite's own tests import names from the root
+conftest module (`from conftest import ...`), which a second conftest module would shadow. Test
+modules import the fixtures they use from here.
+"""
 from __future__ import annotations
 
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 import factories as f
 from gerai.auth import create_user
+from gerai.db import Database
 from gerai.models import User
 from pos import sales, shifts
 from pos.regulated import nik_key
@@ -136,3 +144,56 @@ def token_for_role(app, role: str) -> str:
     with db.session() as s:
         user = s.scalar(sa.select(User).where(User.username == ROLE_USERS[role]))
         return issue_token(app.config["SECRET_KEY"], user)[0]
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+_TEMPLATES: dict = {}
+
+
+def _shop_template(template_db, tmp_path_factory):
+    """The migrated test database with the shop's products and stock, built once per test run."""
+    if template_db not in _TEMPLATES:
+        path = tmp_path_factory.mktemp("shop-template") / "gerai.db"
+        shutil.copy(template_db, path)
+        db = Database(f"sqlite:///{path}")
+        make_shop(db)
+        db.dispose()
+        _TEMPLATES[template_db] = path
+    return _TEMPLATES[template_db]
+
+
+@pytest.fixture
+def shop(instance, template_db, tmp_path_factory, request):
+    """The shop on this test's SQLite copy (request it before anything touches the database)."""
+    shutil.copy(_shop_template(template_db, tmp_path_factory), instance / "gerai.db")
+    return shop_for(request.getfixturevalue("db"))
+
+
+@pytest.fixture
+def open_shifts(shop):
+    """The cashier and the manager each have an open shift."""
+    return open_shifts_for(shop)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_shop(request):
+    """The shop with open shifts, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return open_shifts_for(request.getfixturevalue("shop"))
+    return open_shifts_for(make_shop(request.getfixturevalue("pg_db")))
+
+
+@pytest.fixture
+def api(client, app):
+    """`api("manager").post(...)` like the suite's fixture, with tokens issued directly (fast)."""
+    tokens: dict = {}
+
+    def for_role(role):
+        if role is None:
+            return JsonClient(client, None)
+        if role not in tokens:
+            tokens[role] = token_for_role(app, role)
+        return JsonClient(client, tokens[role])
+
+    return for_role

@@ -8,6 +8,7 @@ import cemacqr
 import pytest
 
 from pos_helpers import NIK_A, NIK_B
+from pos_helpers import any_shop, api, open_shifts, shop  # noqa: F401 (fixtures)
 
 STATIC_QRIS = (  # the fixture of tests/unit/test_qris.py: a bank's static QRIS, CRC computed by cemacqr
     "000201010211"

@@ -14,6 +14,7 @@ from gerai.config import load_config
 from pos import printing, receipts
 from pos.documents import LineDoc, PaymentDoc, SaleDoc
 from pos_helpers import JsonClient, token_for_role
+from pos_helpers import any_shop, api, open_shifts, shop  # noqa: F401 (fixtures)
 
 SHOP = receipts.Shop("Gerai Kopdes Merah Putih Sukamaju", "Jl. Raya Sukamaju No. 17, Kab. Bogor", "Asia/Makassar")
 

@@ -10,6 +10,7 @@ from inventory.ledger import ledger_differences
 from pos import refunds, shifts
 from pos.models import QuotaRecord
 from pos_helpers import KEY, NIK_A, sale_in, sell, snapshot
+from pos_helpers import any_shop, api, open_shifts, shop  # noqa: F401 (fixtures)
 
 
 def refund(db, user, sale_id, lines, reason="rusak", method="cash", refund_id=None):

@@ -14,6 +14,7 @@ from pos import regulated
 from pos.quotas import check_quotas
 from pos.regulated import QuotaExceeded, Rules
 from pos_helpers import NIK_A, NIK_B, sale_in, sell, snapshot
+from pos_helpers import any_shop, api, open_shifts, shop  # noqa: F401 (fixtures)
 
 MAKASSAR = ZoneInfo("Asia/Makassar")  # WITA, UTC+8
 

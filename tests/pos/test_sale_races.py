@@ -16,6 +16,7 @@ from pos import sales
 from pos.regulated import QuotaExceeded
 from pos_helpers import NIK_A, new_cashier, sale_in, sell, snapshot
 from pos.shifts import open_shift
+from pos_helpers import any_shop, api, open_shifts, shop  # noqa: F401 (fixtures)
 
 
 def together(*calls):

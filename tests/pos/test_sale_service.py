@@ -11,6 +11,7 @@ from inventory.rules import InsufficientStock, PriceAboveHet
 from pos import sales
 from pos.models import Sale, SaleLine, SalePayment, Shift
 from pos_helpers import sale_in, sell, snapshot
+from pos_helpers import any_shop, api, open_shifts, shop  # noqa: F401 (fixtures)
 
 
 def on_hand(db, sku):

@@ -6,6 +6,7 @@ import pytest
 
 from escpos_tokens import commands, text_lines
 from pos_helpers import NIK_A
+from pos_helpers import any_shop, api, open_shifts, shop  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

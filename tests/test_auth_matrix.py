@@ -20,6 +20,7 @@ from gerai.models import ROLES, User
 PUBLIC = "public"
 SIGNED_IN = ROLES  # any role, once signed in
 MANAGER = ("manager", "admin")
+CASHIER = ("cashier", "manager", "admin")
 
 ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # the platform
@@ -77,11 +78,40 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "/restock-requests/<request_id>"): MANAGER,
     ("GET", "/restock-requests/<request_id>.csv"): MANAGER,
     ("POST", "/restock-requests/<request_id>/cancel"): MANAGER,
+    # the till API (pos/api.py, pos/office_api.py)
+    ("POST", "/api/v1/shifts"): CASHIER,
+    ("GET", "/api/v1/shifts/current"): CASHIER,
+    ("GET", "/api/v1/shifts/<int:shift_id>"): CASHIER,
+    ("POST", "/api/v1/shifts/<int:shift_id>/close"): CASHIER,
+    ("GET", "/api/v1/shifts/<int:shift_id>/report"): CASHIER,
+    ("POST", "/api/v1/shifts/<int:shift_id>/print"): CASHIER,
+    ("POST", "/api/v1/sales"): CASHIER,
+    ("GET", "/api/v1/sales/<uuid:sale_id>"): CASHIER,
+    ("GET", "/api/v1/sales/<uuid:sale_id>/receipt"): CASHIER,
+    ("POST", "/api/v1/sales/<uuid:sale_id>/print"): CASHIER,
+    ("POST", "/api/v1/sales/<uuid:sale_id>/refunds"): MANAGER,
+    ("GET", "/api/v1/members"): CASHIER,
+    ("POST", "/api/v1/members"): MANAGER,
+    ("GET", "/api/v1/members/purchases"): MANAGER,
+    ("GET", "/api/v1/members/<member_no>"): CASHIER,
+    ("PATCH", "/api/v1/members/<member_no>"): MANAGER,
+    ("GET", "/api/v1/members/<member_no>/purchases"): MANAGER,
+    ("GET", "/api/v1/lpg/logbook"): MANAGER,
+    ("GET", "/api/v1/lpg/empties"): SIGNED_IN,
+    ("POST", "/api/v1/lpg/empties/returns"): MANAGER,
+    ("POST", "/api/v1/lpg/empties/counts"): MANAGER,
+    ("GET", "/api/v1/settings/qris"): MANAGER,
+    ("PUT", "/api/v1/settings/qris"): MANAGER,
+    ("GET", "/api/v1/qris/dynamic"): CASHIER,
+    # the till page (pos/views.py)
+    ("GET", "/till"): CASHIER,
+    ("GET", "/till/qr.svg"): CASHIER,
 }
 
 # A value for each URL variable, naming something that exists in the `shop` fixture.
 SAMPLES = {"sku": "BRS-5", "code": "BULOG", "filename": "vendor/README", "id": "1",
-           "request_id": "00000000-0000-4000-8000-000000000001"}
+           "request_id": "00000000-0000-4000-8000-000000000001", "member_no": "A-1",
+           "sale_id": "00000000-0000-4000-8000-000000000001", "shift_id": "1"}
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask for every rule like its GET
 
 

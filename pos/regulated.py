@@ -46,8 +46,13 @@ class SubsidyReferenceRequired(Invalid):
 
 class QuotaExceeded(Conflict):
     reason = "quota_exceeded"
-    template = ("%(name)s: at most %(quota)s %(unit)s per NIK %(period)s. This NIK bought %(bought)s %(unit)s "
+    template = ("%(name)s: at most %(quota)s %(unit)s per NIK in %(days)s days. This NIK bought %(bought)s %(unit)s "
                 "in that time, so %(left)s %(unit)s are left; %(wanted)s %(unit)s wanted.")
+
+
+class DailyQuotaExceeded(QuotaExceeded):
+    template = ("%(name)s: at most %(quota)s %(unit)s per NIK per day. This NIK bought %(bought)s %(unit)s "
+                "today, so %(left)s %(unit)s are left; %(wanted)s %(unit)s wanted.")
 
 
 class Rules(NamedTuple):
@@ -97,19 +102,15 @@ def quota_window_start(now: datetime, period_days: int, tz: ZoneInfo) -> datetim
     return day_start_utc(local_day(now, tz) - timedelta(days=period_days - 1), tz)
 
 
-def period_words(period_days: int) -> str:
-    return "per day" if period_days == 1 else f"per {period_days} days"
-
-
 def check_quota(p: Rules, bought: Decimal, wanted: Decimal, field: str | None = None) -> None:
     """Refuse `wanted` when it would take this buyer past the product's quota in the window."""
     if p.quota_qty is None or p.quota_period_days is None or bought + wanted <= p.quota_qty:
         return
     fractional = p.unit in ("kg", "liter")
-    raise QuotaExceeded(field=field, name=p.name, unit=p.unit, period=period_words(p.quota_period_days),
-                        quota=format_qty(p.quota_qty, fractional), bought=format_qty(bought, fractional),
-                        left=format_qty(max(p.quota_qty - bought, Decimal(0)), fractional),
-                        wanted=format_qty(wanted, fractional))
+    refusal = DailyQuotaExceeded if p.quota_period_days == 1 else QuotaExceeded
+    raise refusal(field=field, name=p.name, unit=p.unit, days=p.quota_period_days,
+                  quota=format_qty(p.quota_qty, fractional), bought=format_qty(bought, fractional),
+                  left=format_qty(max(p.quota_qty - bought, Decimal(0)), fractional), wanted=format_qty(wanted, fractional))
 
 
 def check_het(p: Rules, unit_price: int, field: str | None = None) -> None:

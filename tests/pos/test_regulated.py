@@ -74,8 +74,8 @@ def test_quota_refusal_says_the_quota_what_was_bought_and_what_is_left(open_shif
     with pytest.raises(QuotaExceeded) as err:
         sell(shop.db, shop.cashier, sale_in([(shop.sphp, 2)], buyer_nik=NIK_A))
     assert err.value.status == 409 and err.value.field == "lines.0.qty"
-    assert err.value.message == ("Beras SPHP 5 kg: at most 2 bungkus per NIK per day. This NIK bought 1 bungkus in "
-                                 "that time, so 1 bungkus are left; 2 bungkus wanted.")
+    assert err.value.message == ("Beras SPHP 5 kg: at most 2 bungkus per NIK per day. This NIK bought 1 bungkus "
+                                 "today, so 1 bungkus are left; 2 bungkus wanted.")
     # another buyer is not affected, and the same buyer may take what is left
     sell(shop.db, shop.cashier, sale_in([(shop.sphp, 2)], buyer_nik=NIK_B))
     sell(shop.db, shop.cashier, sale_in([(shop.sphp, 1)], buyer_nik=NIK_A))

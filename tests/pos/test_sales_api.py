@@ -88,7 +88,10 @@ def test_underpaid_and_no_open_shift(shop, api):
     manager.post("/shifts", json={"opening_cash": 0})
     res = manager.post("/sales", json=body([{"sku": "GULA-1KG", "qty": 1}], [{"method": "cash", "amount": 1000}]))
     assert (res.status_code, res.get_json()["status"]) == (422, "underpaid")
-    assert res.get_json()["message"] == "Paid Rp1.000 but the total is Rp18.000: Rp17.000 short."
+    assert res.get_json()["message"] == "Dibayar Rp1.000 padahal totalnya Rp18.000: kurang Rp17.000."  # Indonesian first
+    english = manager.post("/sales", json=body([{"sku": "GULA-1KG", "qty": 1}], [{"method": "cash", "amount": 1000}]),
+                           headers={"Accept-Language": "en"})
+    assert english.get_json()["message"] == "Paid Rp1.000 but the total is Rp18.000: Rp17.000 short."
 
 
 def test_a_manager_token_in_the_body_approves_a_cashiers_discount(till, api):

@@ -1,22 +1,19 @@
 #!/usr/bin/env python3
-"""Checkout benchmark (DESIGN.md, Targets): `POST /sales` of a 10-line sale through the real server.
+"""Checkout (DESIGN.md, Targets): `POST /sales` of a 10-line sale through the real server on SQLite.
 
-Starts `gerai serve` (waitress, SQLite in WAL with synchronous=FULL) on a fresh shop, sells
-sequentially over one keep-alive connection and prints the median and p99 latency beside the
-floor measured in the same run:
+`gerai serve` (waitress, 8 threads; SQLite in WAL with synchronous=FULL) sells over one kept-alive
+connection. Beside it, measured in the same run and interleaved call by call, the floor:
 
-  floor = a no-op Flask endpoint served by waitress the same way, answering the same body
-        + raw `sqlite3` writing the same rows (header, 10 lines, 10 ledger rows, 10 levels, the
-          payment, the shift and the receipt counter) in one transaction with the same durability.
+  * a no-op Flask endpoint on waitress (same threads) answering the same body, plus
+  * raw `sqlite3` writing the same rows with the same durability, in one transaction per sale:
+    the shift's totals, the receipt counter, the header, 10 ledger rows, 10 levels, 10 lines and
+    the payment, on a database migrated like the shop's.
 
-Goal: median <= 1.5 x floor, p99 <= 15 ms.
+Goal: median within 1.5x of the floor, p99 <= 15 ms. A second row times `pos.sales.record_sale`
+in-process against the raw writes alone: what the service adds without HTTP.
 
     python bench/bench_checkout.py            # 2,000 sales
-    python bench/bench_checkout.py --quick    # 300 sales
-
-The three are measured interleaved (one request each per round) so that a busy machine weighs
-on all alike; the servers' CPU per request (from /proc) is printed too, as it does not depend
-on what else the machine is doing.
+    python bench/bench_checkout.py --quick    # 200 sales
 """
 from __future__ import annotations
 
@@ -25,120 +22,31 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import BENCH_PASSWORD, Row, Stats, echo, environment, ms, pair, print_table  # noqa: E402
+from bench.serving import Server, free_port  # noqa: E402
 
 LINES = 10
-PASSWORD = "bench-pass-123"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port: int, proc: subprocess.Popen, path: str = "/") -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("server did not start")
-
-
-class Client:
-    def __init__(self, port: int, token: str | None = None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.headers = {"Content-Type": "application/json"}
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
-
-    def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        self.conn.request(method, path, body=body, headers=self.headers)
-        res = self.conn.getresponse()
-        return res.status, res.read()
-
-    def json(self, method: str, path: str, data=None, expect=(200, 201)):
-        status, raw = self.call(method, "/api/v1" + path, json.dumps(data).encode() if data is not None else None)
-        if status not in expect:
-            raise SystemExit(f"{method} {path}: {status} {raw[:300]!r}")
-        return json.loads(raw) if raw else None
-
-
-def gerai(env: dict, *args: str) -> None:
-    subprocess.run([shutil.which("gerai") or "gerai", *args], env=env, check=True, capture_output=True)
-
-
-def sale_body(skus: list[str]) -> bytes:
-    lines = [{"sku": sku, "qty": 1} for sku in skus]
-    return json.dumps({"id": str(uuid.uuid4()), "lines": lines,
-                       "payments": [{"method": "cash", "amount": 1_000_000}]}).encode()
-
-
-def timed(send, body, expect: int) -> float:
-    start = time.perf_counter()
-    status = send(body)
-    elapsed = (time.perf_counter() - start) * 1000
-    if status != expect:
-        raise SystemExit(f"unexpected status {status}")
-    return elapsed
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its threads so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def setup_shop(port: int) -> tuple[Client, list[str]]:
-    anon = Client(port)
-    mgr = Client(port, anon.json("POST", "/auth/token", {"username": "bench-mgr", "password": PASSWORD})["token"])
-    ksr = Client(port, anon.json("POST", "/auth/token", {"username": "bench-ksr", "password": PASSWORD})["token"])
-    mgr.json("POST", "/suppliers", {"code": "BENCH", "name": "Bench supplier"})
-    skus = [f"BENCH-{i:02d}" for i in range(LINES)]
-    for i, sku in enumerate(skus):
-        mgr.json("POST", "/products", {"sku": sku, "name": f"Barang uji {i}", "category": "sembako", "unit": "pcs",
-                                       "price": 5000 + 100 * i, "supplier": "BENCH"})
-    mgr.json("POST", "/stock/receipts", {"supplier": "BENCH", "reference": "SJ-BENCH",
-                                         "lines": [{"sku": s, "qty": 1_000_000, "unit_cost": 4000} for s in skus]})
-    ksr.json("POST", "/shifts", {"opening_cash": 0})
-    return ksr, skus
-
-
-def start_checkout(tmp: Path):
-    env = dict(os.environ, GERAI_INSTANCE=str(tmp / "shop"), GERAI_SECRET_KEY="bench-" + uuid.uuid4().hex,
-               GERAI_PRINTER="none")
-    env.pop("GERAI_DATABASE_URL", None)
-    gerai(env, "init")
-    gerai(env, "create-user", "bench-mgr", "--role", "manager", "--password", PASSWORD)
-    gerai(env, "create-user", "bench-ksr", "--role", "cashier", "--password", PASSWORD)
-    port = free_port()
-    proc = subprocess.Popen([shutil.which("gerai") or "gerai", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_for(port, proc, "/api/v1/openapi.json")
-    ksr, skus = setup_shop(port)
-    return (lambda body: ksr.call("POST", "/api/v1/sales", body)[0]), 201, proc, skus
-
-
+P99_MS = 15.0
+RATIO_GOAL = 1.5
 NOOP_APP = """
 import sys
 from flask import Flask, request
 from waitress import serve
 app = Flask("noop")
+@app.get("/")
+def ready():
+    return "ok"
 @app.post("/api/v1/sales")
 def sale():
     request.get_data()
@@ -147,130 +55,204 @@ serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, ident="noop", cle
 """
 
 
-def start_noop():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", NOOP_APP, str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    wait_for(port, proc)
-    client = Client(port, token="x" * 120)
-    return (lambda body: client.call("POST", "/api/v1/sales", body)[0]), 201, proc
+def sale_body(skus: list[str]) -> bytes:
+    return json.dumps({"id": str(uuid.uuid4()), "lines": [{"sku": sku, "qty": 1} for sku in skus],
+                       "payments": [{"method": "cash", "amount": 1_000_000}]}).encode()
 
 
-def start_raw_sqlite(tmp: Path):
-    """The same rows as a sale writes, with the shop's schema and durability, by hand."""
-    env = dict(os.environ, GERAI_INSTANCE=str(tmp / "raw"), GERAI_SECRET_KEY="raw-" + uuid.uuid4().hex)
-    env.pop("GERAI_DATABASE_URL", None)
-    gerai(env, "init")
-    db = sqlite3.connect(tmp / "raw" / "gerai.db", isolation_level=None)
+class Poster:
+    """POST over one kept-alive connection; any other status than `expect` stops the benchmark."""
+
+    def __init__(self, port: int, token: str | None = None, expect: int = 201):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        self.expect = expect
+
+    def __call__(self, path: str, body: bytes) -> bytes:
+        self.conn.request("POST", path, body=body, headers=self.headers)
+        res = self.conn.getresponse()
+        data = res.read()
+        if res.status != self.expect:
+            raise RuntimeError(f"POST {path} answered {res.status}: {data[:300]!r}")
+        return data
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def new_shop(root: Path) -> Path:
+    """A migrated shop with a manager and a cashier (the real services); returns its instance."""
+    from gerai import auth, migrate
+    from gerai.db import Database
+
+    instance = root / "instance"
+    instance.mkdir(parents=True)
+    url = f"sqlite:///{instance / 'gerai.db'}"
+    migrate.upgrade(url)
+    db = Database(url)
+    with db.session() as s:
+        auth.create_user(s, "bench-manager", "manager", BENCH_PASSWORD)
+    with db.session() as s:
+        auth.create_user(s, "bench-cashier", "cashier", BENCH_PASSWORD)
+    db.dispose()
+    return instance
+
+
+def stock_the_shop(instance: Path) -> list[str]:
+    """Ten products with a million of each in stock, and the cashier's open shift (the real services)."""
+    import sqlalchemy as sa
+
+    from gerai.db import Database
+    from gerai.models import User
+    from inventory import catalog, stock
+    from pos import shifts
+
+    db = Database(f"sqlite:///{instance / 'gerai.db'}")
+    skus = [f"BENCH-{i:02d}" for i in range(LINES)]
+    with db.session() as s:
+        catalog.create_supplier(s, {"code": "BENCH", "name": "Bench supplier", "lead_time_days": 2, "pack_size": None,
+                                    "contact": None})
+        for i, sku in enumerate(skus):
+            catalog.create_product(s, {"sku": sku, "name": f"Barang uji {i}", "category": "sembako", "unit": "pcs",
+                                       "price": 5000 + 100 * i, "supplier": "BENCH", "barcodes": []})
+        stock.receive_goods(s, "BENCH", "SJ-BENCH", [{"sku": sku, "qty": Decimal(1_000_000), "unit_cost": 4000}
+                                                     for sku in skus])
+        shifts.open_shift(s, s.scalar(sa.select(User.id).where(User.username == "bench-cashier")), 0)
+    db.dispose()
+    return skus
+
+
+def raw_writer(instance: Path):
+    """The floor's database work: the same rows a sale writes, by hand, synchronous=FULL in WAL."""
+    stock_the_shop(instance)
+    db = sqlite3.connect(instance / "gerai.db", isolation_level=None, check_same_thread=False)
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
         db.execute(f"PRAGMA {pragma}")
     now = "2026-01-01 08:00:00.000000"
-    db.execute("INSERT INTO users (username, full_name, password_hash, role, active, created_at) "
-               "VALUES ('raw', '', 'x', 'cashier', 1, ?)", (now,))
-    db.execute("INSERT INTO shifts (cashier_id, opened_at, opening_cash, sales_count, sales_total, cash_in, "
-               "refunds_count, refunds_total, cash_out) VALUES (1, ?, 0, 0, 0, 0, 0, 0, 0)", (now,))
-    for i in range(LINES):
-        db.execute("INSERT INTO products (sku, name, category, unit, price, subsidised, taxable, active, created_at, "
-                   "updated_at) VALUES (?, ?, 'sembako', 'pcs', 5000, 0, 0, 1, ?, ?)", (f"RAW-{i}", f"Raw {i}", now, now))
-        db.execute("INSERT INTO stock_levels (product_id, on_hand, updated_at) VALUES (?, 1000000000000, ?)", (i + 1, now))
+    shift = db.execute("SELECT id, cashier_id FROM shifts").fetchone()
+    products = [pid for (pid,) in db.execute("SELECT id FROM products ORDER BY id")]
 
-    def one_sale(_body) -> int:
+    def write(_i: int) -> None:
         sid = str(uuid.uuid4())
         db.execute("BEGIN IMMEDIATE")
-        db.execute("UPDATE shifts SET sales_count = sales_count + 1, sales_total = sales_total + 50000, "
-                   "cash_in = cash_in + 50000 WHERE cashier_id = 1 AND closed_at IS NULL RETURNING id").fetchall()
-        number = db.execute("INSERT INTO pos_counters (name, value) VALUES ('sale', 1) ON CONFLICT (name) DO UPDATE "
+        db.execute("UPDATE shifts SET sales_count = sales_count + 1, sales_total = sales_total + 59500, "
+                   "cash_in = cash_in + 59500 WHERE cashier_id = ? AND closed_at IS NULL RETURNING id",
+                   (shift[1],)).fetchall()
+        number = db.execute("INSERT INTO pos_counters (name, value) VALUES ('raw', 1) ON CONFLICT (name) DO UPDATE "
                             "SET value = value + 1 RETURNING value").fetchone()[0]
         db.execute("INSERT INTO sales (id, number, at, cashier_id, shift_id, total, paid, change, fingerprint) "
-                   "VALUES (?, ?, ?, 1, 1, 50000, 1000000, 950000, ?)", (sid, number, now, "f" * 64))
-        db.executemany("INSERT INTO stock_movements (product_id, at, kind, qty, balance_after, source_type, "
-                       "source_id, reference, user_id) VALUES (?, ?, 'sale', -1000, 0, 'sale', ?, '', 1)",
-                       [(i + 1, now, sid) for i in range(LINES)])
+                   "VALUES (?, ?, ?, ?, ?, 59500, 1000000, 940500, ?)", (sid, number + 10**9, now, shift[1],
+                                                                         shift[0], "f" * 64))
+        db.executemany("INSERT INTO stock_movements (product_id, at, kind, qty, balance_after, source_type, source_id,"
+                       " reference, user_id) VALUES (?, ?, 'sale', -1000, 0, 'sale', ?, '', ?)",
+                       [(pid, now, sid, shift[1]) for pid in products])
         db.executemany("UPDATE stock_levels SET on_hand = on_hand - 1000, last_sold_at = ?, updated_at = ? "
-                       "WHERE product_id = ?", [(now, now, i + 1) for i in range(LINES)])
+                       "WHERE product_id = ?", [(now, now, pid) for pid in products])
         db.executemany("INSERT INTO sale_lines (sale_id, line_no, product_id, qty, unit_price, catalog_price, amount) "
-                       "VALUES (?, ?, ?, 1000, 5000, 5000, 5000)", [(sid, i + 1, i + 1) for i in range(LINES)])
+                       "VALUES (?, ?, ?, 1000, 5000, 5000, 5000)", [(sid, n + 1, pid) for n, pid in enumerate(products)])
         db.execute("INSERT INTO sale_payments (sale_id, line_no, method, amount, reference) "
                    "VALUES (?, 1, 'cash', 1000000, '')", (sid,))
         db.execute("COMMIT")
-        return 0
 
-    return one_sale, 0, db
-
-
-def p99(times: list[float]) -> float:
-    return statistics.quantiles(times, n=100, method="inclusive")[98]
+    return write, db
 
 
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
+def http_row(root: Path, args) -> tuple[Row, Row, float, float]:
+    """POST /sales against no-op + raw, interleaved; (row, floor-parts row, RSS, peak RSS)."""
+    instance = new_shop(root / "shop")
+    skus = stock_the_shop(instance)
+    script = Path(sys.executable).with_name("gerai")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gerai.cli import main; main()"]
+    env = {**os.environ, "GERAI_INSTANCE": str(instance), "GERAI_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+           "GERAI_PRINTER": "none"}
+    env.pop("GERAI_DATABASE_URL", None)
+    port, noop_port = free_port(), free_port()
+    app = Server("gerai serve", [*cmd, "serve", "--port", str(port), "--threads", "8"], port, root / "serve.log", env,
+                 ready_path="/api/v1/openapi.json")
+    noop = Server("no-op", [sys.executable, "-c", NOOP_APP, str(noop_port)], noop_port, root / "noop.log")
+    raw_write, raw_db = raw_writer(new_shop(root / "raw"))
+    with app, noop:
+        token = json.loads(Poster(port, expect=200)("/api/v1/auth/token", json.dumps(
+            {"username": "bench-cashier", "password": BENCH_PASSWORD}).encode()))["token"]
+        sell, bare = Poster(port, token), Poster(noop_port, "x" * len(token))
+        bodies = iter([sale_body(skus) for _ in range(args.sales + args.warmup)])  # a new sale each call
+        same_size = sale_body(skus)
+        noop_times: list[int] = []
+
+        def floor(i: int) -> None:  # the no-op request with a sale's body, then the raw writes: one floor call
+            t0 = time.perf_counter_ns()
+            bare("/api/v1/sales", same_size)
+            noop_times.append(time.perf_counter_ns() - t0)
+            raw_write(i)
+
+        app_cpu, noop_cpu, raw_cpu = app.cpu_seconds(), noop.cpu_seconds(), time.process_time()
+        row = pair("POST /sales (10 lines), HTTP", lambda i: sell("/api/v1/sales", next(bodies)),
+                   "no-op POST + raw sqlite3", floor, args.sales, P99_MS, warmup=args.warmup)
+        calls = args.sales + args.warmup
+        row = Row(row.figure, row.stats, row.floor, row.floor_stats, row.target_ms,
+                  cpu_ms=(app.cpu_seconds() - app_cpu) * 1000 / calls,
+                  floor_cpu_ms=((noop.cpu_seconds() - noop_cpu) + (time.process_time() - raw_cpu)) * 1000 / calls)
+        noop_stats = Stats(tuple(noop_times[args.warmup:]))
+        parts = Row("  of which the no-op POST, HTTP", noop_stats, "-", noop_stats)
+        rss, peak = app.memory_mb()
+        sell.close()
+        bare.close()
+    raw_db.close()
+    return row, parts, rss, peak
 
 
-def run(tmp: Path, n: int, warmup: int) -> dict[str, tuple[list[float], float | None]]:
-    """Interleaved: each round sends one request to each, so a busy machine weighs on all three alike."""
-    noop_send, noop_ok, noop_proc = start_noop()
-    raw_send, raw_ok, raw_db = start_raw_sqlite(tmp)
-    sale_send, sale_ok, sale_proc, skus = start_checkout(tmp)
-    raw_cpu = [0.0]
+def service_row(root: Path, args) -> Row:
+    """`record_sale` in-process on its own shop against the raw writes on another, interleaved."""
+    import sqlalchemy as sa
 
-    def raw_timed(body):
-        start = time.process_time()
-        try:
-            return raw_send(body)
-        finally:
-            raw_cpu[0] += time.process_time() - start
+    from gerai.db import Database
+    from pos import sales
+    from pos.regulated import nik_key
 
-    subjects = {"noop": (noop_send, noop_ok, noop_proc.pid), "raw": (raw_timed, raw_ok, os.getpid()),
-                "sale": (sale_send, sale_ok, sale_proc.pid)}
+    instance = new_shop(root / "service")
+    skus = stock_the_shop(instance)
+    db = Database(f"sqlite:///{instance / 'gerai.db'}")
+    with db.session() as s:
+        cashier = s.execute(sa.text("SELECT id FROM users WHERE username = 'bench-cashier'")).scalar()
+    key, tz = nik_key("bench"), ZoneInfo("Asia/Jakarta")
+    seller = sales.Seller(cashier, "bench-cashier")
+    raw_write, raw_db = raw_writer(new_shop(root / "service-raw"))
+
+    def record(_i: int) -> None:
+        sale = sales.SaleIn(str(uuid.uuid4()), tuple(sales.LineIn(sku, Decimal(1)) for sku in skus),
+                            (sales.PaymentIn("cash", 1_000_000),))
+        with db.session() as s:
+            sales.record_sale(s, sale, seller, fingerprint=sales.fingerprint(sale, key), nik_key=key, tz=tz)
+
     try:
-        for _ in range(warmup):
-            for send, ok, _pid in subjects.values():
-                timed(send, sale_body(skus), ok)
-        times: dict[str, list[float]] = {name: [] for name in subjects}
-        raw_cpu_warm = raw_cpu[0]
-        cpu: dict[str, float] = {}
-        for name, (send, ok, pid) in subjects.items():
-            cpu[name] = -cpu_seconds(pid)
-        bodies = [sale_body(skus) for _ in range(n)]
-        for i, body in enumerate(bodies):
-            order = list(subjects.items())
-            for name, (send, ok, _pid) in order[i % 3:] + order[:i % 3]:
-                times[name].append(timed(send, body, ok))
-        for name, (_send, _ok, pid) in subjects.items():
-            cpu[name] += cpu_seconds(pid)
-        cpu["raw"] = raw_cpu[0] - raw_cpu_warm
-        return {name: (times[name], cpu[name] / n * 1000) for name in subjects}
+        return pair("record_sale (10 lines), service", record, "raw sqlite3, same rows", raw_write, args.sales, None,
+                    warmup=args.warmup)
     finally:
-        stop(noop_proc)
-        stop(sale_proc)
         raw_db.close()
+        db.dispose()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="300 sales instead of 2,000")
-    ap.add_argument("-n", type=int, default=None)
-    args = ap.parse_args()
-    n = args.n or (300 if args.quick else 2000)
-    tmp = Path(tempfile.mkdtemp(prefix="gerai-bench-"))
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 200 sales")
+    parser.add_argument("--sales", type=int, help="timed sales per figure")
+    args = parser.parse_args(argv)
+    args.sales = args.sales or (200 if args.quick else 2000)
+    args.warmup = 20 if args.quick else 200
+    echo(environment())
+    root = Path(tempfile.mkdtemp(prefix="gerai-bench-checkout-"))
     try:
-        results = run(tmp, n, 50 if args.quick else 200)
+        row, parts, rss, peak = http_row(root, args)
+        service = service_row(root, args)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    (noop, noop_cpu), (raw, raw_cpu), (sales, sale_cpu) = results["noop"], results["raw"], results["sale"]
-    floor = statistics.median(noop) + statistics.median(raw)
-    median = statistics.median(sales)
-    print(f"checkout: POST /sales, {LINES} lines, {n} sales through waitress on SQLite (WAL, synchronous=FULL); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"  no-op Flask endpoint   median {statistics.median(noop):6.2f} ms   p99 {p99(noop):6.2f} ms"
-          f"   server CPU {noop_cpu:.2f} ms/request")
-    print(f"  raw sqlite3 same rows  median {statistics.median(raw):6.2f} ms   p99 {p99(raw):6.2f} ms"
-          f"   CPU {raw_cpu:.2f} ms/sale")
-    print(f"  floor (sum of medians) median {floor:6.2f} ms")
-    print(f"  POST /sales            median {median:6.2f} ms   p99 {p99(sales):6.2f} ms"
-          f"   server CPU {sale_cpu:.2f} ms/request")
-    print(f"  median / floor = {median / floor:.2f}x (goal <= 1.5x); p99 {p99(sales):.2f} ms (goal <= 15 ms)")
+        shutil.rmtree(root, ignore_errors=True)
+    print_table("Checkout: POST /sales of a 10-line sale (SQLite, WAL, synchronous=FULL)", [row, parts, service])
+    verdict = "pass" if row.ratio <= RATIO_GOAL else "FAIL"
+    echo(f"\nmedian {ms(row.stats.p50)} ms vs floor {ms(row.floor_stats.p50)} ms: {row.ratio:.2f}x "
+         f"(goal <= {RATIO_GOAL}x): {verdict}; p99 {ms(row.stats.p99)} ms (goal <= {P99_MS:g} ms): {row.verdict}")
+    echo(f"server CPU per sale {ms(row.cpu_ms)} ms vs floor {ms(row.floor_cpu_ms)} ms (no-op server + raw writer)")
+    echo(f"gerai serve RSS after the runs: {rss:.1f} MB (peak {peak:.1f} MB)")
+    echo(environment())
 
 
 if __name__ == "__main__":

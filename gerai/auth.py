@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from gerai.db import transactional, utcnow
 from gerai.errors import Conflict, DomainError, Invalid
+from gerai.fastsql import Prepared
 from gerai.models import ROLES, LoginFailure, User
 
 TOKEN_TTL = timedelta(hours=12)  # one long shift
@@ -120,14 +121,15 @@ def issue_token(secret_key: str, user: User, now: datetime | None = None) -> tup
     return token, now + TOKEN_TTL
 
 
-_USER_BY_ID = sa.select(*User.__table__.c).where(User.__table__.c.id == sa.bindparam("uid"))
+_USER_COLUMNS = tuple(User.__table__.c.keys())
+_USER_BY_ID = Prepared(sa.select(*User.__table__.c).where(User.__table__.c.id == sa.bindparam("uid")))
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:
-    """The user as a detached object, read with one Core query: every request does this, and an
-    ORM identity load costs several times more than the till's whole sale (DESIGN.md, Targets)."""
-    row = session.connection().execute(_USER_BY_ID, {"uid": user_id}).first()
-    return None if row is None else User(**row._mapping)
+    """The user as a detached object, read with one prepared query: every request does this, and
+    an ORM identity load costs a good part of a whole sale (DESIGN.md, Targets)."""
+    rows = _USER_BY_ID.all(session.connection(), {"uid": user_id})
+    return User(**dict(zip(_USER_COLUMNS, rows[0]))) if rows else None
 
 
 def user_for_token(session: Session, secret_key: str, token: str) -> User | None:

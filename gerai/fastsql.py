@@ -27,32 +27,35 @@ class Prepared:
         self._results: tuple | None = None
         self._compiled: dict[tuple[str, ...], tuple[str, tuple[str, ...], tuple, tuple]] = {}
 
-    def _sqlite(self, conn: sa.Connection, keys: Iterable[str]) -> tuple[str, tuple[str, ...], tuple, tuple]:
+    def _sqlite(self, conn: sa.Connection, keys: Iterable[str]) -> tuple:
+        """(sql, [(name, processor, from_row, literal)]) for this set of parameter names, compiled once."""
         key = tuple(keys)
         found = self._compiled.get(key)
         if found is None:
             dialect = conn.dialect
             compiled = self.stmt.compile(dialect=dialect, column_keys=list(key))
-            names = tuple(compiled.positiontup or ())
-            binds = [compiled.binds[name] for name in names]
-            processors = tuple(b.type.dialect_impl(dialect).bind_processor(dialect) for b in binds)
-            fixed = tuple(b.value for b in binds)  # literals the statement carries (`count + 1`)
-            found = self._compiled[key] = (compiled.string, names, processors, fixed)
+            slots = []
+            for name in compiled.positiontup or ():
+                bind = compiled.binds[name]
+                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                # a name the caller does not give is a literal the statement carries (`count + 1`)
+                slots.append((name, processor, name in key, bind.value))
+            found = self._compiled[key] = (compiled.string, tuple(slots))
         return found
 
     @staticmethod
     def _values(plan: tuple, rows: list[Row]) -> list[tuple]:
         """Each row's values in placeholder order, through their bind processors, column by
         column; a value every row shares (the sale's time) is converted once."""
-        _, names, processors, fixed = plan
-        if not names:
+        slots = plan[1]
+        if not slots:
             return [()] * len(rows)
         columns = []
-        for name, proc, default in zip(names, processors, fixed):
-            column = [row.get(name, default) for row in rows]
+        for name, proc, from_row, literal in slots:
+            column = [row[name] for row in rows] if from_row else [literal] * len(rows)
             if proc is not None:
                 first = column[0]
-                if first is not None and all(v is first for v in column):
+                if first is not None and column.count(first) == len(column):  # a pure function of the value
                     column = [proc(first)] * len(column)
                 else:
                     column = [None if v is None else proc(v) for v in column]
@@ -77,9 +80,11 @@ class Prepared:
             return [tuple(row) for row in conn.execute(self.stmt, params or {})]
         rows = self.execute(conn, params).fetchall()
         processors = self._result_processors(conn)
-        if not any(processors):
+        if not rows or not any(processors):
             return rows
-        return [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row)) for row in rows]
+        columns = [list(c) if p is None else [None if v is None else p(v) for v in c]
+                   for p, c in zip(processors, zip(*rows))]
+        return list(zip(*columns))
 
     def _result_processors(self, conn: sa.Connection) -> tuple:
         if self._results is None:

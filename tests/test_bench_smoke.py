@@ -21,6 +21,7 @@ BENCHMARKS = {
     "bench_signals.py": ("first signals pass of the day, service", "GET /api/v1/stock, HTTP",
                          "GET /api/v1/stock/slow-movers, HTTP", "GET /api/v1/restock/suggestions, HTTP",
                          "import-sales, one year"),
+    "bench_checkout.py": ("POST /sales (10 lines), HTTP", "record_sale (10 lines), service"),
 }
 
 

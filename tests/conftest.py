@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import types
 import uuid
 from pathlib import Path
 
@@ -14,6 +16,17 @@ from gerai import migrate
 from gerai.config import load_config
 from gerai.db import Database
 from gerai.schema import metadata
+
+_ROOT_CONFTEST = sys.modules[__name__]
+
+
+def pytest_plugin_registered(plugin, manager):
+    """Keep `from conftest import ...` in test modules meaning this file: pytest imports every
+    conftest.py outside a package under the one module name `conftest`, so a subdirectory's
+    conftest.py (tests/browser/) would otherwise shadow this one for every module collected after it."""
+    if isinstance(plugin, types.ModuleType) and plugin.__name__ == "conftest" and plugin is not _ROOT_CONFTEST:
+        sys.modules["conftest"] = _ROOT_CONFTEST
+
 
 PASSWORD = "rahasia-123"
 TEST_USERS = {"cashier": "t-kasir", "manager": "t-manajer", "admin": "t-admin", "coordinator": "t-koord",

@@ -130,3 +130,21 @@ def test_amounts_round_half_up_to_the_rupiah():
     assert sales.amount_of(13000, Decimal("0.0005")) == 7  # 6.5 -> 7
     assert sales.amount_of(13000, Decimal("1.234")) == 16042
     assert sales.amount_of(0, Decimal(5)) == 0
+
+
+def test_each_line_points_at_its_own_ledger_movement(open_shifts):
+    """The movement ids come back in line order (on SQLite, the rowids of one executemany)."""
+    shop = open_shifts
+    sell(shop.db, shop.cashier, sale_in([(shop.gula, 1)]))
+    doc = sell(shop.db, shop.cashier, sale_in([(shop.beras, "0.25"), (shop.gula, 3), (shop.beras, 2)])).sale
+    with shop.db.session() as s:
+        rows = s.execute(sa.text("SELECT l.line_no, l.product_id, l.qty, m.product_id, m.qty, m.balance_after "
+                                 "FROM sale_lines l JOIN stock_movements m ON m.id = l.movement_id "
+                                 "WHERE l.sale_id = :s ORDER BY l.line_no"), {"s": doc.id}).all()
+        last = s.execute(sa.text("SELECT product_id, last_movement_id FROM stock_levels")).all()
+    assert [(r[1] == r[3], -r[2] == r[4]) for r in rows] == [(True, True)] * 3
+    assert [r[5] for r in rows] == [49750, 46000, 47750]  # running balances: beras 50-0.25, gula 49-3, beras -2
+    beras_id = rows[0][1]
+    with shop.db.session() as s:  # the level points at the product's newest movement
+        newest = s.execute(sa.text("SELECT max(id) FROM stock_movements WHERE product_id = :p"), {"p": beras_id}).scalar()
+    assert dict(last)[beras_id] == newest

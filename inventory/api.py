@@ -9,6 +9,7 @@ from gerai.auth import ANY_ROLE, MANAGER
 from gerai.extensions import db_session
 from gerai.guard import current_user, roles
 from inventory import catalog, queries, signals, stock
+from inventory.empties import empties_on_hand, takes_empties
 from inventory.models import Supplier
 from inventory.schemas import (CountInSchema, DocumentSchema, MovementQuerySchema, MovementSchema, ProductInSchema,
                                ProductPatchSchema, ProductQuerySchema, ProductSchema, ReceiptInSchema,
@@ -104,10 +105,13 @@ class StockList(MethodView):
     @stock_blp.response(200, StockRowSchema(many=True))
     def get(self, args):
         """Stock on hand per product, with its status"""
-        rows = signals.compute(db_session(), category=args.get("category"), reasons=False)
+        session = db_session()
+        rows = signals.compute(session, category=args.get("category"), reasons=False)
         if args.get("status"):
             rows = [r for r in rows if r.status == args["status"]]
-        return jsonify([stock_row_json(r) for r in rows])  # StockRowSchema's shape, without its per-field cost
+        empties = empties_on_hand(session)  # LPG: empty cylinders beside the full ones
+        return jsonify([stock_row_json(r, empties.get(r.product_id, 0) if takes_empties(r.category, r.unit) else None)
+                        for r in rows])  # StockRowSchema's shape, without its per-field cost
 
 
 @stock_blp.route("/<path:sku>/movements")

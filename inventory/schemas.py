@@ -212,12 +212,14 @@ class StockRowSchema(ma.Schema):
     empty_cylinders = Qty(allow_none=True, metadata={"description": "LPG only: empty cylinders in the shop"})
 
 
-def stock_row_json(row) -> dict:
+def stock_row_json(row, empty_cylinders=None) -> dict:
     """One stock row in StockRowSchema's shape, built directly: on a 2,000-product stock page the
-    generic dump costs more than computing the rows (tests keep the two shapes equal)."""
+    generic dump costs more than computing the rows (tests keep the two shapes equal).
+    `empty_cylinders`: LPG only, the empties in the shop (None for other goods)."""
     cover = row.days_of_cover
     return {"sku": row.sku, "name": row.name, "category": row.category, "on_hand": qty_str(row.on_hand),
             "unit": row.unit, "status": row.status, "days_of_cover": None if cover is None else f"{cover:.1f}",
             "last_sold_at": row.last_sold_at.isoformat() if row.last_sold_at else None,
             "reorder_point": None if row.reorder_point is None else qty_str(row.reorder_point),
-            "avg_cost": row.avg_cost, "supplier": row.supplier}
+            "avg_cost": row.avg_cost, "supplier": row.supplier,
+            "empty_cylinders": None if empty_cylinders is None else qty_str(empty_cylinders)}

@@ -102,7 +102,8 @@ def _record(session: Session, head, refund: RefundIn, user_id: int, fp: str, at:
     conn.execute(REFUNDS.insert(), {"id": refund.id, "number": number, "sale_id": head.id, "at": at, "user_id": user_id,
                                     "shift_id": shift_id, "reason": refund.reason.strip()[:200], "method": refund.method,
                                     "total": total, "fingerprint": fp})
-    posted = post_movements(session, [MovementSpec(p.line.product_id, p.qty, "refund") for p in parts], at=at,
+    posted = post_movements(session, [MovementSpec(p.line.product_id, p.qty, "refund", unit_price=p.line.unit_price)
+                                      for p in parts], at=at,
                             source_type="refund", source_id=refund.id, reference=f"refund {number}", user_id=user_id)
     conn.execute(REFUND_LINES.insert(), [
         {"refund_id": refund.id, "line_no": i + 1, "sale_id": head.id, "sale_line_no": p.line.line_no,

@@ -212,8 +212,8 @@ def _record(session: Session, sale: SaleIn, seller: Seller, fp: str, nik_key: by
 def _post_stock(session: Session, conn: sa.Connection, sale_id: str, number: int, priced: list[Priced],
                 user_id: int, at: datetime, nik_hash: str | None) -> None:
     """Ledger movements, lines (with their movement), quota records and empties taken back."""
-    posted = post_movements(session, [MovementSpec(p.line.product_id, -p.line.qty, "sale", field=f"lines.{i}.qty")
-                                      for i, p in enumerate(priced)],
+    posted = post_movements(session, [MovementSpec(p.line.product_id, -p.line.qty, "sale", field=f"lines.{i}.qty",
+                                                   unit_price=p.line.unit_price) for i, p in enumerate(priced)],
                             at=at, source_type="sale", source_id=sale_id, reference=f"sale {number}", user_id=user_id,
                             sold=True)
     _INSERT_LINES.executemany(conn, [

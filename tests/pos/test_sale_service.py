@@ -148,3 +148,19 @@ def test_each_line_points_at_its_own_ledger_movement(open_shifts):
     with shop.db.session() as s:  # the level points at the product's newest movement
         newest = s.execute(sa.text("SELECT max(id) FROM stock_movements WHERE product_id = :p"), {"p": beras_id}).scalar()
     assert dict(last)[beras_id] == newest
+
+
+def test_sales_and_refunds_reach_the_daily_sales_history_at_their_selling_price(open_shifts):
+    from pos.refunds import RefundIn, refund_fingerprint, refund_sale
+    from pos_helpers import KEY
+
+    shop = open_shifts
+    doc = sell(shop.db, shop.cashier, sale_in([(shop.beras, "2.5", 12000)]), approver=shop.manager).sale
+    body = RefundIn("5b0f0c39-1e84-4d8a-9a27-5a7a0c3e0d11", "basah", ((shop.beras, Decimal("0.5")),))
+    with shop.db.session() as s:
+        refund_sale(s, doc.id, body, shop.manager, fingerprint=refund_fingerprint(doc.id, body, KEY))
+    with shop.db.session() as s:
+        qty, lines, amount = s.execute(sa.text("SELECT sum(qty), sum(lines), sum(amount) FROM daily_sales d "
+                                               "JOIN products p ON p.id = d.product_id WHERE p.sku = :s"),
+                                       {"s": shop.beras}).one()
+    assert (qty, lines, amount) == (2000, 1, 30000 - 6000)  # 2.5 kg x Rp12.000 sold, 0.5 kg back

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from gerai.db import Base, UTCDateTime, utcnow
+from gerai.fastsql import Prepared
 from gerai.numbers import Quantity, to_milli
 from inventory.models import StockMovement
 
@@ -110,10 +111,13 @@ def record(session: Session, specs: list, before: dict[int, Decimal], after: dic
         else:
             row["amount"] = None
     if rows:
-        session.execute(_UPSERT, list(rows.values()))
+        _UPSERT_PREPARED.executemany(session.connection(), list(rows.values()))
     spells = _track_stock_outs(session, before, after, at)
     if (rows or spells) and local_day(at, tz) < local_day(utcnow(), tz):
         bump_version(session)  # a past day changed: estimates kept for today are stale
+
+
+_UPSERT_PREPARED = Prepared(_UPSERT)  # compiled once, run on the driver on SQLite (gerai.fastsql)
 
 
 def bump_version(session: Session) -> None:

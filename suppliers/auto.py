@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gerai.db import utcnow
+from gerai.fastsql import Prepared
 from gerai.models import AppSetting
 from gerai.numbers import format_qty
 from inventory.events import LevelChange
@@ -23,8 +24,12 @@ from suppliers.requests import add_request
 SETTING = "restock_auto"
 
 
+_SETTING = Prepared(sa.select(AppSetting.__table__.c.value).where(AppSetting.__table__.c.key == SETTING))
+
+
 def auto_enabled(session: Session) -> bool:
-    return session.scalar(sa.select(AppSetting.value).where(AppSetting.key == SETTING)) == "on"
+    # read at every sale (the checkout's hot path): a prepared statement on the session's connection
+    return _SETTING.scalar(session.connection()) == "on"
 
 
 def set_auto(session: Session, enabled: bool) -> None:

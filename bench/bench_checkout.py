@@ -6,8 +6,8 @@ connection. Beside it, measured in the same run and interleaved call by call, th
 
   * a no-op Flask endpoint on waitress (same threads) answering the same body, plus
   * raw `sqlite3` writing the same rows with the same durability, in one transaction per sale:
-    the shift's totals, the receipt counter, the header, 10 ledger rows, 10 levels, 10 lines and
-    the payment, on a database migrated like the shop's.
+    the shift's totals, the receipt counter, the header, 10 ledger rows, 10 levels, 10 lines,
+    the payment and the 10 products' daily sales, on a database migrated like the shop's.
 
 Goal: median within 1.5x of the floor, p99 <= 15 ms. A second row times `pos.sales.record_sale`
 in-process against the raw writes alone: what the service adds without HTTP.
@@ -152,6 +152,10 @@ def raw_writer(instance: Path):
                        "VALUES (?, ?, ?, 1000, 5000, 5000, 5000)", [(sid, n + 1, pid) for n, pid in enumerate(products)])
         db.execute("INSERT INTO sale_payments (sale_id, line_no, method, amount, reference) "
                    "VALUES (?, 1, 'cash', 1000000, '')", (sid,))
+        db.executemany("INSERT INTO daily_sales (product_id, day, qty, lines, amount) VALUES (?, 20454, 1000, 1, 5000) "
+                       "ON CONFLICT (product_id, day) DO UPDATE SET qty = daily_sales.qty + excluded.qty, "
+                       "lines = daily_sales.lines + 1, amount = daily_sales.amount + excluded.amount",
+                       [(pid,) for pid in products])
         db.execute("COMMIT")
 
     return write, db

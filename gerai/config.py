@@ -73,11 +73,20 @@ def _secret_key(instance: Path, given: str) -> str:
     return key
 
 
+def _given(values) -> dict[str, str]:
+    """The settings that hold something: an empty value is the same as an absent one."""
+    return {key: value for key, value in values.items() if value is not None and str(value).strip() != ""}
+
+
 def load_config(environ: dict[str, str] | None = None, **overrides: str) -> Settings:
-    """Build Settings from `environ` (default os.environ) plus `.env`, then `overrides`."""
-    env = dict(os.environ if environ is None else environ)
+    """Build Settings from `environ` (default os.environ) plus `.env`, then `overrides`.
+
+    A variable set but empty (`GERAI_ROLE=` in a service file or a shell) counts as not set, at
+    every layer: the next layer or the default applies, never the empty text."""
+    env = _given(os.environ if environ is None else environ)
     instance = Path(overrides.pop("instance", None) or env.get("GERAI_INSTANCE") or "instance").resolve()
-    env = {**read_dotenv(instance / ".env"), **env}
+    env = {**_given(read_dotenv(instance / ".env")), **env}
+    overrides = _given(overrides)
     get = lambda name, default="": str(overrides.get(name.lower().removeprefix("gerai_"), env.get(name, default)))  # noqa: E731
 
     instance.mkdir(parents=True, exist_ok=True)

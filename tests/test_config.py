@@ -65,8 +65,7 @@ def test_a_generated_secret_key_is_kept_private_and_reused(tmp_path):
 @pytest.mark.parametrize(("name", "value"), [
     ("GERAI_ROLE", "toko"), ("GERAI_ROLE", "Hub"), ("GERAI_PAPER", "57"), ("GERAI_PAPER", "80mm"),
     ("GERAI_TIMEZONE", "WIB"), ("GERAI_TIMEZONE", "Asia/Jakarta/Barat"), ("GERAI_TIMEZONE", "../../etc/passwd"),
-    ("GERAI_TIMEZONE", ""),
-])
+])  # an empty one is no error: it means the default (test_a_variable_set_but_empty_means_its_default)
 def test_a_bad_setting_is_a_clear_error_naming_the_variable(tmp_path, name, value):
     with pytest.raises(ConfigError) as err:
         load_config({name: value}, instance=str(tmp_path))
@@ -101,3 +100,17 @@ def test_the_command_line_uses_the_environment(tmp_path):
     result = CliRunner().invoke(main, ["init"], env=only_gerai_env(GERAI_INSTANCE=str(tmp_path / "shop")))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "shop" / "gerai.db").is_file()
+
+
+def test_a_variable_set_but_empty_means_its_default(tmp_path):
+    empty = {name: "" for name in ("GERAI_ROLE", "GERAI_PAPER", "GERAI_TIMEZONE", "GERAI_PRINTER", "GERAI_SHOP_NAME",
+                                   "GERAI_DATABASE_URL", "GERAI_SECRET_KEY", "GERAI_PRINTER_PROFILE")}
+    s = load_config({**empty, "GERAI_INSTANCE": str(tmp_path / "inst")})
+    assert (s.role, s.paper_mm, s.timezone, s.printer, s.shop_name) == (
+        "shop", 58, "Asia/Jakarta", "none", "Gerai Koperasi Merah Putih")
+    assert s.database_url == f"sqlite:///{tmp_path / 'inst' / 'gerai.db'}" and len(s.secret_key) == 64
+    assert "GERAI_PRINTER_PROFILE" not in s.extra
+    # an empty variable does not hide the instance's .env either
+    (tmp_path / "inst" / ".env").write_text("GERAI_ROLE=hub\nGERAI_PAPER=\n", encoding="utf-8")
+    s = load_config({"GERAI_INSTANCE": str(tmp_path / "inst"), "GERAI_ROLE": " "})
+    assert (s.role, s.paper_mm) == ("hub", 58)

@@ -4,17 +4,25 @@ SQLite (the shop): WAL, synchronous=FULL (a sale the till was told about survive
 cut), foreign keys on, a busy timeout, and `BEGIN IMMEDIATE` for every writing transaction so
 that a reader that later writes never meets SQLITE_BUSY halfway. Read-only work uses
 `Database.read_session()`, which begins a deferred transaction and never blocks a sale.
+
+A web request that may write uses `Database.request_session()`: it reads (deferred BEGIN) until
+a service starts (`@transactional`, or `writing(session)` for a service that commits itself),
+which ends the read and begins its own BEGIN IMMEDIATE; once the service is done the session
+reads again. SQLite has one write lock for the whole shop: a request holds it only while its
+service runs, never while it checks a password or builds its answer.
 """
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, ParamSpec, TypeVar
+from typing import Callable, Iterator, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import immutabledict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -24,6 +32,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 READ_ONLY = "gerai_read_only"
+READS_UNTIL_WRITE = "gerai_reads_until_write"  # session.info: a request's session (SQLite), see writing()
+SERVICE_DEPTH = "gerai_service_depth"  # session.info: services running on the session, outermost first
+_READING = immutabledict({READ_ONLY: True})
+_WRITING = immutabledict({READ_ONLY: False})
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
 
@@ -97,6 +109,9 @@ class Database:
         self._write = sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
         self._read = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False,
                                   info=self.session_info)
+        sqlite = self.dialect == "sqlite"
+        self._request = sessionmaker(self.engine, expire_on_commit=False, info={**self.session_info,
+                                     READS_UNTIL_WRITE: sqlite}, execution_options=_READING if sqlite else None)
 
     @property
     def dialect(self) -> str:
@@ -110,6 +125,10 @@ class Database:
         """A session for reading only: on SQLite it never takes the write lock."""
         return self._read()
 
+    def request_session(self) -> Session:
+        """A session that reads until a service writes (see the module docstring and `writing`)."""
+        return self._request()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -118,19 +137,49 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+@contextmanager
+def writing(session: Session) -> Iterator[Session]:
+    """Run a service's writes: count it (only the outermost service commits) and, on a request's
+    session, end the read transaction first so that the writes begin with their own BEGIN
+    IMMEDIATE; once the outermost service is done, the session reads again (deferred BEGIN).
+
+    Objects read before the service are expired, so the service sees them as they are under the
+    write lock, not as they were when read. The caller commits or rolls back (`@transactional`)."""
+    depth = session.info.get(SERVICE_DEPTH, 0)
+    switch = depth == 0 and session.info.get(READS_UNTIL_WRITE, False)
+    if switch:
+        if session.in_transaction():
+            session.commit()  # a read: nothing to write, it only lets go of its snapshot
+        session.expire_all()
+        session.execution_options = _WRITING
+    session.info[SERVICE_DEPTH] = depth + 1
+    try:
+        yield session
+    finally:
+        session.info[SERVICE_DEPTH] = depth
+        if switch:
+            session.execution_options = _READING  # from the next transaction on: the answer only reads
+
+
 def transactional(fn: Callable[P, R]) -> Callable[P, R]:
-    """Run a service in one transaction on its first argument (a Session): commit or roll back."""
+    """Run a service in one transaction on its first argument (a Session): commit or roll back.
+
+    A service called by another service joins the caller's transaction: only the outermost one
+    commits (or rolls back), so a refusal late in the outer service undoes the inner one's work too."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session: Session = args[0]  # type: ignore[assignment]
-        try:
-            result = fn(*args, **kwargs)
-            session.commit()
-            return result
-        except BaseException:
-            session.rollback()
-            raise
+        if session.info.get(SERVICE_DEPTH, 0):
+            return fn(*args, **kwargs)
+        with writing(session):
+            try:
+                result = fn(*args, **kwargs)
+                session.commit()
+                return result
+            except BaseException:
+                session.rollback()
+                raise
 
     return wrapper
 

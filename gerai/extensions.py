@@ -17,10 +17,12 @@ def settings() -> Settings:
 
 
 def db_session() -> Session:
-    """One session per request: read-only (never takes SQLite's write lock) for GET and HEAD."""
+    """One session per request: read-only (never takes SQLite's write lock) for GET and HEAD; for
+    other methods it reads until a service writes, and reads again once the service is done
+    (`gerai.db.writing`): the write lock is held for the service alone."""
     if "db_session" not in g:
         db = database()
-        g.db_session = db.read_session() if request.method in ("GET", "HEAD") else db.session()
+        g.db_session = db.read_session() if request.method in ("GET", "HEAD") else db.request_session()
     return g.db_session
 
 

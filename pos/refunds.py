@@ -18,7 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gerai.db import lock_rows, utcnow
+from gerai.db import lock_rows, utcnow, writing
 from gerai.errors import Conflict, Invalid
 from gerai.numbers import format_qty, qty_str
 from inventory.empties import EmptySpec, post_empties
@@ -71,19 +71,21 @@ def refund_sale(session: Session, sale_id: str, refund: RefundIn, user_id: int, 
                 at: datetime | None = None) -> tuple[RefundDoc, bool]:
     """(the refund, created?): a retry with the same id and body answers the stored refund."""
     try:
-        conn = session.connection()
-        head = conn.execute(lock_rows(sa.select(SALES.c.id, SALES.c.shift_id, SALES.c.buyer_nik_hash)
-                                      .where(SALES.c.id == sale_id), session)).first()
-        if head is None:
-            raise SaleNotFound(id=sale_id)
-        # after the sale's lock: a concurrent retry of this refund has committed or rolled back by now
-        stored = conn.execute(sa.select(REFUNDS.c.fingerprint, REFUNDS.c.sale_id).where(REFUNDS.c.id == refund.id)).first()
-        if stored is not None:
-            if stored.sale_id != sale_id or not hmac.compare_digest(stored.fingerprint, fingerprint):
-                raise RefundIdReused(field="id", id=refund.id)
-            return load_refund(session, refund.id), False
-        _record(session, head, refund, user_id, fingerprint, at or utcnow())
-        session.commit()
+        with writing(session):  # the write lock for the refund alone; the answer is read after it
+            conn = session.connection()
+            head = conn.execute(lock_rows(sa.select(SALES.c.id, SALES.c.shift_id, SALES.c.buyer_nik_hash)
+                                          .where(SALES.c.id == sale_id), session)).first()
+            if head is None:
+                raise SaleNotFound(id=sale_id)
+            # after the sale's lock: a concurrent retry of this refund has committed or rolled back by now
+            stored = conn.execute(sa.select(REFUNDS.c.fingerprint, REFUNDS.c.sale_id)
+                                  .where(REFUNDS.c.id == refund.id)).first()
+            if stored is not None:
+                if stored.sale_id != sale_id or not hmac.compare_digest(stored.fingerprint, fingerprint):
+                    raise RefundIdReused(field="id", id=refund.id)
+                return load_refund(session, refund.id), False
+            _record(session, head, refund, user_id, fingerprint, at or utcnow())
+            session.commit()
         return load_refund(session, refund.id), True
     finally:
         session.rollback()

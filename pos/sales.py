@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gerai.db import utcnow
+from gerai.db import utcnow, writing
 from gerai.fastsql import Prepared, PreparedIn
 from gerai.errors import Conflict, DomainError, Forbidden, Invalid
 from gerai.numbers import format_rupiah, qty_str
@@ -154,8 +154,9 @@ def record_sale(session: Session, sale: SaleIn, seller: Seller, *, fingerprint: 
     stored sale read back, so a new sale pays for no extra round trip.
     """
     try:
-        outcome = _record(session, sale, seller, fingerprint, nik_key, tz, at or utcnow())
-        session.commit()
+        with writing(session):  # the write lock for the sale alone, not for the request around it
+            outcome = _record(session, sale, seller, fingerprint, nik_key, tz, at or utcnow())
+            session.commit()
         return outcome
     except (sa.exc.IntegrityError, DomainError):
         session.rollback()

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gerai.db import utcnow
+from gerai.db import transactional, utcnow
 from gerai.fastsql import Prepared
 from gerai.models import AppSetting
 from gerai.numbers import format_qty
@@ -32,6 +32,7 @@ def auto_enabled(session: Session) -> bool:
     return _SETTING.scalar(session.connection()) == "on"
 
 
+@transactional
 def set_auto(session: Session, enabled: bool) -> None:
     row = session.get(AppSetting, SETTING)
     if row is None:
@@ -39,7 +40,6 @@ def set_auto(session: Session, enabled: bool) -> None:
     else:
         row.value = "on" if enabled else "off"
         row.updated_at = utcnow()
-    session.commit()
 
 
 def raise_auto_requests(session: Session, changes: list[LevelChange], at: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import sys
 import types
 import uuid
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from gerai import migrate
 from gerai.config import load_config
@@ -148,6 +150,34 @@ def api(client):
         return ApiClient(client, tokens[role])
 
     return for_role
+
+
+# --- SQLite's one write lock -------------------------------------------------------------------
+
+def db_path(app) -> str:
+    return app.extensions["gerai_db"].engine.url.database
+
+
+def write_lock_free(path: str) -> bool:
+    """Can another connection take the write lock right now (no waiting)?"""
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as err:
+        assert "locked" in str(err)
+        return False
+    finally:
+        probe.close()
+
+
+def short_busy_timeout(app, ms: int = 200) -> None:
+    """The app's connections give up on a held lock after `ms` instead of 15 s (a test of a stuck lock
+    should fail fast): the pragma after the project's own on every new connection."""
+    engine = app.extensions["gerai_db"].engine
+    event.listen(engine, "connect", lambda dbapi_conn, _rec: dbapi_conn.execute(f"PRAGMA busy_timeout={ms}"))
+    engine.dispose()
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------

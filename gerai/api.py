@@ -18,6 +18,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
+from gerai.db import is_busy
 from gerai.errors import DomainError
 from gerai.numbers import MONEY_MAX, QuantityError, parse_qty, qty_str
 
@@ -35,7 +36,10 @@ HTTP_MESSAGES = {
     422: "Some fields are not valid; see errors.",
     429: "Too many requests; wait a moment.",
     500: "Something went wrong on the server; nothing was changed.",
+    503: "The shop's database is busy; try again.",
 }
+BUSY_REASON = "busy"
+RETRY_AFTER_SECONDS = 1
 
 
 class ExactJSONParser(FlaskParser):
@@ -157,10 +161,22 @@ def handle_domain_error(err: DomainError):
 
 
 def handle_unexpected_error(err: Exception):
+    if is_busy(err):
+        return handle_busy_database(err)
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
     if not request.path.startswith("/api/"):
         return _page_error(500)
     return error_body(500, gettext(HTTP_MESSAGES[500])), 500
+
+
+def handle_busy_database(err: Exception):
+    """Another writer kept the database past the busy timeout, or PostgreSQL gave up a transaction
+    (serialization failure, deadlock): the service rolled back, nothing changed, a retry may work."""
+    current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, err)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if not request.path.startswith("/api/"):
+        return *_page_error(503), headers
+    return error_body(503, gettext(HTTP_MESSAGES[503]), BUSY_REASON), 503, headers
 
 
 def _page_error(code: int, message: str | None = None):

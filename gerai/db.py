@@ -14,6 +14,7 @@ service runs, never while it checks a password or builds its answer.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Callable, Iterator, ParamSpec, TypeVar
@@ -182,6 +183,25 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
                 raise
 
     return wrapper
+
+
+# PostgreSQL: serialization_failure, deadlock_detected (the transaction was rolled back; a retry may succeed)
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def is_busy(err: BaseException) -> bool:
+    """The database could not do it now, and did nothing: SQLite's lock stayed taken past the busy
+    timeout (`database is locked`), or PostgreSQL gave up a transaction in a serialization failure
+    or a deadlock. Raised through SQLAlchemy (`DBAPIError.orig`) or straight from the driver (the
+    BEGIN IMMEDIATE of `_sqlite_on_begin`)."""
+    orig = err.orig if isinstance(err, sa.exc.DBAPIError) else err
+    if isinstance(orig, sqlite3.OperationalError):
+        code = getattr(orig, "sqlite_errorcode", None)
+        if code is not None:
+            return (code & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED)  # extended codes: SQLITE_BUSY_SNAPSHOT...
+        return str(orig).startswith(("database is locked", "database table is locked"))
+    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES  # psycopg 3
 
 
 def lock_rows(stmt: sa.Select, session: Session) -> sa.Select:

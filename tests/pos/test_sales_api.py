@@ -182,3 +182,26 @@ def test_openapi_documents_the_sale_body_and_answer(client):
     assert set(post["responses"]) >= {"200", "201", "409", "422"}
     assert "requestBody" in post
     assert "SaleIn" in spec["components"]["schemas"] and "Sale" in spec["components"]["schemas"]
+
+
+def test_a_sale_behind_a_held_write_lock_is_503_busy_and_records_nothing(till, app, db):
+    """The till retries with the same sale id: a busy database must say so, not fail with a 500."""
+    import sqlite3
+
+    import factories as f
+    from conftest import db_path, short_busy_timeout
+
+    short_busy_timeout(app)
+    before = f.db_digest(db, f.DIGEST_TABLES + ("sales", "sale_lines", "shifts"))
+    holder = sqlite3.connect(db_path(app), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        sale = body([{"sku": "GULA-1KG", "qty": 1}])
+        res = till.post("/sales", json=sale, headers={"Accept-Language": "en"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert res.status_code == 503 and res.headers["Retry-After"] == "1"
+    assert res.get_json() == {"code": 503, "status": "busy", "message": "The shop's database is busy; try again."}
+    assert f.db_digest(db, f.DIGEST_TABLES + ("sales", "sale_lines", "shifts")) == before
+    assert till.post("/sales", json=sale).status_code == 201  # the retry goes through

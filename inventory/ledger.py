@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gerai.fastsql import Prepared, PreparedIn, last_rowids
-from gerai.numbers import format_qty
+from gerai.numbers import QTY_MAX, format_qty
 from inventory import events, sales_history
 from inventory.models import Product, StockLevel, StockMovement
-from inventory.rules import InsufficientStock, moving_average_cost
+from inventory.rules import InsufficientStock, StockTooLarge, moving_average_cost
 
 LEVELS = StockLevel.__table__
 MOVEMENTS = StockMovement.__table__
@@ -80,10 +80,17 @@ def _refuse_shortage(session: Session, spec: MovementSpec, on_hand: Decimal) -> 
                              wanted=format_qty(-spec.qty))
 
 
+def _refuse_overflow(session: Session, spec: MovementSpec, on_hand: Decimal) -> StockTooLarge:
+    """Past QTY_MAX the level could never be counted, written off or sold back down through the API."""
+    name, unit = session.execute(sa.select(Product.name, Product.unit).where(Product.id == spec.product_id)).one()
+    return StockTooLarge(field=spec.field, name=name, unit=unit, on_hand=format_qty(on_hand), max=format_qty(QTY_MAX))
+
+
 def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime, source_type: str, source_id: str,
                    reference: str = "", user_id: int | None = None, allow_negative: bool = False,
                    sold: bool = False) -> list[Posted]:
-    """Append `specs` to the ledger and update levels; refuse (raise) if stock would go below zero."""
+    """Append `specs` to the ledger and update levels; refuse (raise) if stock would go below zero or
+    above the largest quantity the API accepts (QTY_MAX), naming the spec's field."""
     session.flush()  # objects the caller added (a new product's level row) reach the connection first
     conn = session.connection()
     levels = _lock_levels(conn, sorted({s.product_id for s in specs}))
@@ -96,6 +103,8 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
         new_on_hand = level["on_hand"] + spec.qty
         if new_on_hand < 0 and spec.qty < 0 and not allow_negative:
             raise _refuse_shortage(session, spec, level["on_hand"])
+        if new_on_hand > QTY_MAX and spec.qty > 0:
+            raise _refuse_overflow(session, spec, new_on_hand)
         if spec.qty > 0:
             level["avg_cost"] = moving_average_cost(level["on_hand"], level["avg_cost"], spec.qty, spec.unit_cost)
         level["on_hand"] = new_on_hand

@@ -24,6 +24,12 @@ class InsufficientStock(Conflict):
     template = "Not enough stock of %(name)s: %(on_hand)s %(unit)s on hand, %(wanted)s wanted."
 
 
+class StockTooLarge(Invalid):
+    reason = "stock_too_large"
+    template = ("%(name)s would have %(on_hand)s %(unit)s on hand, more than the largest quantity the shop can "
+                "record (%(max)s).")
+
+
 def allows_fractions(unit: str) -> bool:
     return unit in FRACTIONAL_UNITS
 

@@ -104,10 +104,10 @@ def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = ""
         sa.select(StockLevel.product_id, StockLevel.on_hand).where(StockLevel.product_id.in_(ids))
         .order_by(StockLevel.product_id), session)).all())
     specs, doc_lines = [], []
-    for ln in resolved:
+    for i, ln in enumerate(resolved):
         diff = ln.qty - book[ln.product.id]
         if diff != 0:
-            specs.append(MovementSpec(ln.product.id, diff, "adjustment"))
+            specs.append(MovementSpec(ln.product.id, diff, "adjustment", field=f"lines.{i}.counted"))
         doc_lines.append(StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty,
                                            expected=book[ln.product.id]))
     _post(session, doc, specs, doc_lines, f"opname #{doc.id}" + (f" {note}" if note else ""))

@@ -101,6 +101,27 @@ def test_writing_off_more_than_is_on_hand_is_409_and_says_what_is_there(manager)
     assert body["errors"] == {"json": {"lines.0.qty": [body["message"]]}}
 
 
+def test_a_receipt_may_not_push_stock_past_the_largest_quantity_and_names_the_line(manager, db):
+    """QTY_MAX is the largest quantity the API accepts: past it the stock could never be counted or written off."""
+    top = "99999999999.999"
+    assert manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "99999999999"}]}).status_code == 201
+    before = f.db_digest(db)
+    res = manager.post("/stock/receipts", json={"lines": [{"sku": "LPG-3", "qty": 1}, {"sku": "BRS-5", "qty": "0.999"},
+                                                          {"sku": "BRS-5", "qty": "0.001"}]},
+                       headers={"Accept-Language": "en"})
+    assert res.status_code == 422, res.get_json()
+    body = res.get_json()
+    assert body["status"] == "stock_too_large"
+    assert body["message"] == ("Beras medium would have 100.000.000.000 kg on hand, more than the largest quantity "
+                               "the shop can record (99.999.999.999,999).")
+    assert body["errors"] == {"json": {"lines.2.qty": [body["message"]]}}  # the line that crosses it
+    assert f.db_digest(db) == before
+    res = manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "0.999"}]})
+    assert res.status_code == 201 and res.get_json()["movements"][0]["balance_after"] == top  # up to it is fine
+    assert manager.post("/stock/write-offs", json={"reason": "lost", "lines": [{"sku": "BRS-5", "qty": top}]}
+                        ).status_code == 201
+
+
 def test_the_stock_list_shows_status_and_filters(manager, session):
     manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "4"}, {"sku": "LPG-3", "qty": 9}]})
     f.product(session, "OLD", active=False)

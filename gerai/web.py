@@ -10,7 +10,7 @@ from gerai import auth, guard
 from gerai.errors import DomainError
 from gerai.extensions import db_session, settings
 from gerai.models import AppSetting
-from gerai.numbers import format_qty, format_rupiah
+from gerai.numbers import format_qty, format_rupiah, qty_str
 
 bp = Blueprint("web", __name__)
 
@@ -84,6 +84,7 @@ def switch_language(code: str):
 def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["qty"] = format_qty
+    app.jinja_env.filters["qty_str"] = qty_str  # a quantity in a form's hidden field: `12.500`
     app.jinja_env.globals.update(csrf_token=guard.csrf_token, current_user=guard.current_user, home_for=home_for,
                                  nav_for=lambda role: [(href, gettext(label)) for href, label, roles in
                                                        app.extensions.get("gerai_nav", []) if role in roles])

@@ -152,8 +152,16 @@ class Counts(MethodView):
     @roles(*MANAGER)
     @stock_blp.arguments(CountInSchema)
     @stock_blp.response(201, DocumentSchema)
+    @stock_blp.alt_response(409, description="count_below_zero: since the sheet's book quantity, more went out "
+                                             "than the count leaves")
     def post(self, data):
-        """Record a stock count (opname): one adjustment per product whose count differs"""
+        """Record a stock count (opname): one adjustment per product whose count differs
+
+        The shop may keep selling while people count. A line's `book` is the quantity the count sheet
+        showed (the count page sends it): the adjustment is then `counted - book`, applied to the stock
+        as it is when the count is saved, so the sales made since the sheet are kept. Without `book`
+        the counted quantity replaces the current stock. Each line's `expected` is the book quantity used.
+        """
         return _document_answer(stock.count_stock(db_session(), data["lines"], note=data["note"], user_id=_user_id()))
 
 

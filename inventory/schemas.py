@@ -135,6 +135,11 @@ class ReceiptInSchema(ma.Schema):
 class CountLineSchema(ma.Schema):
     sku = SKU
     counted = Qty(required=True)
+    book = Qty(allow_none=True, load_default=None, metadata={"description": (
+        "The book quantity the count sheet showed when it was printed or opened. Given: the adjustment is "
+        "counted - book, applied to the stock as it is now, so sales made while counting are kept. "
+        "Left out: the count replaces the current stock (counted - current). The line's `expected` is the "
+        "book quantity used.")})
 
 
 class CountInSchema(ma.Schema):

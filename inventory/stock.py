@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gerai.db import lock_rows, transactional, utcnow
-from gerai.errors import Invalid
+from gerai.errors import Conflict, Invalid
+from gerai.numbers import format_qty
 from inventory import events
 from inventory.catalog import ProductNotFound
 from inventory.empties import send_back_empties
@@ -91,25 +92,45 @@ def receive_goods(session: Session, supplier: str | None, reference: str, lines:
     return doc
 
 
+class CountBelowZero(Conflict):
+    reason = "count_below_zero"
+    template = ("The sheet showed %(book)s %(unit)s of %(name)s and %(counted)s were counted, but since then stock "
+                "went down to %(on_hand)s: the count would leave %(after)s. Count it again.")
+
+
 @transactional
 def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = "", user_id: int | None = None,
                 at: datetime | None = None) -> StockDocument:
-    """Stock opname: what was counted replaces the book figure through one adjustment per difference."""
+    """Stock opname: one adjustment per product whose count differs from its book quantity.
+
+    A line may carry `book`, the quantity the count sheet showed when it was printed or opened:
+    the shop keeps selling while people count, so the adjustment is `counted - book`, applied to
+    the level as it is now (the sales since the sheet stay). Without `book` the count replaces the
+    current level (`counted - current`). The line's `expected` is the book quantity used."""
     resolved = _resolve(session, lines, "counted", positive=False)
     if len({ln.product.id for ln in resolved}) != len(resolved):
         raise Invalid("Each product may be counted once per count sheet.", field="lines")
+    sheet = [line.get("book") for line in lines]
+    for i, (ln, book) in enumerate(zip(resolved, sheet)):
+        if book is not None:
+            check_qty_for_unit(book, ln.product.unit, f"lines.{i}.book", positive=False)
     doc = _new_document(session, "count", user_id, at or utcnow(), note=note)
     ids = sorted(ln.product.id for ln in resolved)
-    book = dict(session.execute(lock_rows(  # in product order, as post_movements locks: never a deadlock
+    current = dict(session.execute(lock_rows(  # in product order, as post_movements locks: never a deadlock
         sa.select(StockLevel.product_id, StockLevel.on_hand).where(StockLevel.product_id.in_(ids))
         .order_by(StockLevel.product_id), session)).all())
     specs, doc_lines = [], []
-    for i, ln in enumerate(resolved):
-        diff = ln.qty - book[ln.product.id]
+    for i, (ln, book) in enumerate(zip(resolved, sheet)):
+        on_hand = current[ln.product.id]
+        expected = on_hand if book is None else book
+        diff = ln.qty - expected
+        if on_hand + diff < 0:
+            raise CountBelowZero(field=f"lines.{i}.counted", name=ln.product.name, unit=ln.product.unit,
+                                 book=format_qty(expected), counted=format_qty(ln.qty), on_hand=format_qty(on_hand),
+                                 after=format_qty(on_hand + diff))
         if diff != 0:
             specs.append(MovementSpec(ln.product.id, diff, "adjustment", field=f"lines.{i}.counted"))
-        doc_lines.append(StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty,
-                                           expected=book[ln.product.id]))
+        doc_lines.append(StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty, expected=expected))
     _post(session, doc, specs, doc_lines, f"opname #{doc.id}" + (f" {note}" if note else ""))
     return doc
 

@@ -408,7 +408,35 @@ def write_off_page():
 def _count_form(category: str | None, values, errors: dict[str, str], printable: bool = False):
     rows = queries.stock_rows(db_session(), category)
     return render_template("inventory/count_print.html" if printable else "inventory/count.html", rows=rows,
-                           v=values, errors=errors, category=category, categories=CATEGORIES, now=utcnow())
+                           v=values, errors=errors, category=category, categories=CATEGORIES, now=utcnow(),
+                           books={r.sku: _sheet_book(values, r.sku) or r.on_hand for r in rows})
+
+
+def _sheet_book(values, sku: str) -> Decimal | None:
+    """The book quantity a refused count sheet showed (kept when it comes back with its errors)."""
+    try:
+        return parse_qty(values.get(f"book-{sku}", "")) if values.get(f"book-{sku}") else None
+    except QuantityError:
+        return None
+
+
+def _read_counts(form: FormReader) -> list[dict]:
+    """The filled-in rows, each with the book quantity the sheet showed when it was opened (a hidden
+    `book-<sku>` in the machine's writing, `12.500`): the count keeps the sales made since."""
+    lines = []
+    for key in request.form:
+        if not (key.startswith("counted-") and form.raw(key)):
+            continue
+        sku = key.removeprefix("counted-")
+        line = {"sku": sku, "counted": form.qty(key), "book": None}
+        book = form.raw(f"book-{sku}")
+        if book:
+            try:
+                line["book"] = parse_qty(book)
+            except QuantityError:
+                form.fail(key, gettext("The sheet's book quantity is not readable; open the count page again."))
+        lines.append(line)
+    return lines
 
 
 def _count_field(lines: list[dict]) -> Callable[[str], str]:
@@ -427,8 +455,7 @@ def count_page():
         return _count_form(category, {}, {}, printable=request.args.get("print") == "1")
     form = FormReader(request.form)
     note = form.text("note", 500)
-    lines = [{"sku": key.removeprefix("counted-"), "counted": form.qty(key)}
-             for key in request.form if key.startswith("counted-") and form.raw(key)]
+    lines = _read_counts(form)
     if not lines:
         form.fail("_form", gettext("Fill in the counted quantity of at least one product."))
     if not form.errors:

@@ -78,6 +78,53 @@ def test_a_count_adjusts_only_what_differs(manager):
     assert [rows[s]["on_hand"] for s in ("BRS-5", "LPG-3", "PUPUK")] == ["18.750", "8.000", "3.000"]
 
 
+def test_a_count_against_the_sheets_book_keeps_what_went_out_since(manager, db):
+    """The shop sells while people count: the sheet said 20, 3 went out since, 18 were counted at the
+    sheet's time: the adjustment is 18 - 20 = -2 on today's 17, not 18 - 17 = +1."""
+    manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "20"}, {"sku": "LPG-3", "qty": 8}]})
+    sheet = stock(manager)  # printed / opened: the book quantities
+    assert manager.post("/stock/write-offs", json={"reason": "damaged", "lines": [{"sku": "BRS-5", "qty": "3"}]}
+                        ).status_code == 201
+    res = manager.post("/stock/counts", json={"lines": [
+        {"sku": "BRS-5", "counted": "18", "book": sheet["BRS-5"]["on_hand"]},
+        {"sku": "LPG-3", "counted": 7}]})  # no book: replaces today's level
+    assert res.status_code == 201, res.get_json()
+    doc = res.get_json()
+    assert [(ln["sku"], ln["expected"], ln["qty"]) for ln in doc["lines"]] == [("BRS-5", "20.000", "18.000"),
+                                                                               ("LPG-3", "8.000", "7.000")]
+    assert [(m["qty"], m["balance_after"]) for m in doc["movements"]] == [("-2.000", "15.000"), ("-1.000", "7.000")]
+    assert (stock(manager)["BRS-5"]["on_hand"], stock(manager)["LPG-3"]["on_hand"]) == ("15.000", "7.000")
+    f.assert_ledger_sound(db)
+
+
+def test_a_count_that_would_leave_less_than_nothing_or_too_much_is_refused(manager, db):
+    manager.post("/stock/receipts", json={"lines": [{"sku": "LPG-3", "qty": 10}]})
+    manager.post("/stock/write-offs", json={"reason": "lost", "lines": [{"sku": "LPG-3", "qty": 6}]})
+    before = f.db_digest(db)
+    en = {"Accept-Language": "en"}
+    res = manager.post("/stock/counts", json={"lines": [{"sku": "PUPUK", "counted": 0},
+                                                        {"sku": "LPG-3", "counted": 2, "book": 10}]}, headers=en)
+    assert res.status_code == 409 and res.get_json()["status"] == "count_below_zero"
+    assert res.get_json()["message"] == ("The sheet showed 10 tabung of LPG 3 kg and 2 were counted, but since then stock "
+                                         "went down to 4: the count would leave -4. Count it again.")
+    assert list(res.get_json()["errors"]["json"]) == ["lines.1.counted"]
+    res = manager.post("/stock/counts", json={"lines": [{"sku": "LPG-3", "counted": 5, "book": "9.5"}]}, headers=en)
+    assert res.status_code == 422 and list(res.get_json()["errors"]["json"]) == ["lines.0.book"]
+    res = manager.post("/stock/counts", json={"lines": [{"sku": "LPG-3", "counted": "99999999999", "book": 0}]},
+                       headers=en)
+    assert res.status_code == 422 and res.get_json()["status"] == "stock_too_large"
+    assert list(res.get_json()["errors"]["json"]) == ["lines.0.counted"]
+    assert f.db_digest(db) == before
+
+
+def test_the_api_documents_the_count_sheets_book(manager, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/stock/counts"]["post"]
+    assert "sales made since the sheet are kept" in post["description"]
+    line = spec["components"]["schemas"]["CountLine"]["properties"]["book"]
+    assert "counted - book" in line["description"]
+
+
 def test_a_write_off_takes_stock_away_with_its_reason(manager, db):
     manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": "10"}]})
     res = manager.post("/stock/write-offs", json={"reason": "expired", "note": "kutu beras",

@@ -325,6 +325,22 @@ def test_count_sheet_produces_adjustments_for_filled_rows_only(manager, shop, db
     assert "2 barang dihitung, 1 disesuaikan" in text(manager.get(res.headers["Location"]))
 
 
+def test_count_sheet_keeps_the_sales_made_while_counting(manager, shop, db, session):
+    page = text(manager.get("/stock/count"))
+    book = re.search(r'name="book-BRS-KG" value="([^"]+)"', page)[1]
+    assert book == "40.000" and "penjualan sejak itu tetap" in page  # the page says how it counts
+    csrf = csrf_from(page)
+    stock.write_off(session, "damaged", [{"sku": "BRS-KG", "qty": Decimal(2)}])  # the till goes on meanwhile
+    res = manager.post("/stock/count", data={"csrf_token": csrf, "counted-BRS-KG": "39", "book-BRS-KG": book,
+                                             "book-LPG-3": "10.000", "counted-LPG-3": ""})
+    assert res.status_code == 302
+    assert levels(db)["BRS-KG"] == Decimal(37)  # 38 now, minus the 1 the count found missing
+    res = manager.post("/stock/count", data={"csrf_token": csrf, "counted-BRS-KG": "1", "book-BRS-KG": "40.000",
+                                             "counted-LPG-3": "x"})
+    assert res.status_code == 422
+    assert 'name="book-BRS-KG" value="40.000"' in text(res)  # a refused sheet keeps the book it showed
+
+
 def test_count_sheet_refuses_a_fraction_of_a_cylinder_and_changes_nothing(manager, shop, db):
     before = ledger(db), levels(db)
     res = submit(manager, "/stock/count", {"counted-BRS-KG": "30", "counted-LPG-3": "9,5"})

@@ -7,6 +7,9 @@ import sqlalchemy as sa
 
 MODEL_MODULES = ("gerai.models", "inventory.models", "inventory.sales_history", "inventory.empties", "suppliers.models",
                  "pos.models")
+# Modules naming (in UNMODELLED) the tables and indexes their migrations make beside the models
+# (inventory.search: SQLite's FTS5 table and its shadow tables, the trigram and NOCASE indexes).
+UNMODELLED_MODULES = ("inventory.search",)
 
 
 def metadata() -> sa.MetaData:
@@ -16,3 +19,21 @@ def metadata() -> sa.MetaData:
     from gerai.db import Base
 
     return Base.metadata
+
+
+def unmodelled_names() -> frozenset[str]:
+    names: set[str] = set()
+    for name in UNMODELLED_MODULES:
+        names |= importlib.import_module(name).UNMODELLED
+    return frozenset(names)
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic: leave out, before reflecting them, the objects migrations make beside the models
+    (an FTS5 virtual table cannot even be reflected as a table)."""
+    return name not in unmodelled_names()
+
+
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """Alembic: the same objects, should one reach the comparison another way."""
+    return name not in unmodelled_names()

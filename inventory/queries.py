@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gerai.models import User
-from inventory import signals
+from inventory import search, signals
 from inventory.catalog import get_product
 from inventory.empties import empties_on_hand, takes_empties
 from inventory.models import Product, ProductBarcode, StockMovement, Supplier
@@ -35,28 +35,25 @@ def all_suppliers(session: Session) -> list[Supplier]:
     return list(session.scalars(sa.select(Supplier).order_by(Supplier.name, Supplier.code)))
 
 
-def _search_filter(q: str):
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return sa.or_(Product.name.ilike(pattern, escape="\\"), Product.sku.ilike(pattern, escape="\\"))
-
-
 def search_products(session: Session, q: str = "", category: str | None = None, *, page: int = 1,
                     page_size: int = 50, include_inactive: bool = False) -> tuple[list[Product], int]:
-    """A barcode finds its product; otherwise `q` matches name or SKU, any case."""
+    """A barcode finds its product; otherwise `q` matches name or SKU, any case, through the
+    trigram index (inventory.search); by name in any case, then id."""
     q = (q or "").strip()
     if q:
         by_code = product_by_barcode(session, q)
         if by_code is not None and (category is None or by_code.category == category):
             return [by_code], 1
+    dialect = session.get_bind().dialect.name
     conditions = []
     if q:
-        conditions.append(_search_filter(q))
+        conditions.append(search.matches(dialect, q))
     if category:
         conditions.append(Product.category == category)
     if not include_inactive:
         conditions.append(Product.active.is_(True))
     total = session.scalar(sa.select(sa.func.count()).select_from(Product).where(*conditions)) or 0
-    rows = session.scalars(sa.select(Product).where(*conditions).order_by(Product.name, Product.id)
+    rows = session.scalars(sa.select(Product).where(*conditions).order_by(*search.name_order(dialect))
                            .limit(page_size).offset((page - 1) * page_size))
     return list(rows), total
 

@@ -5,7 +5,7 @@ from alembic import context
 from sqlalchemy.types import TypeDecorator
 
 from gerai.db import make_engine
-from gerai.schema import metadata
+from gerai.schema import include_name, include_object, metadata
 
 config = context.config
 target_metadata = metadata()
@@ -22,7 +22,8 @@ def render_item(type_, obj, autogen_context):
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True, render_item=render_item)
+                      literal_binds=True, render_as_batch=True, render_item=render_item, include_name=include_name,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -40,7 +41,8 @@ def run_migrations_online() -> None:
             # cascade into child rows. Off for the migration, checked before it commits.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          transactional_ddl=True, compare_type=True, render_item=render_item)
+                          transactional_ddl=True, compare_type=True, render_item=render_item,
+                          include_name=include_name, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
             if sqlite:

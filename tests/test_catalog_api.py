@@ -60,14 +60,14 @@ def test_search_by_name_sku_barcode_and_category_with_paging(manager, session):
         assert res.status_code == 200, res.get_json()
         return [p["sku"] for p in res.get_json()]
 
-    assert skus("?q=BERAS") == ["P-0", "P-1", "P-2"]  # by name, any case, inactive left out
+    assert skus("?q=BERAS") == ["P-2", "P-0", "P-1"]  # any case; ordered by name in any case; inactive left out
     assert skus("?q=p-3") == ["P-3"]
     assert skus(f"?q={BARCODE_1}") == ["LPG-3"]
     assert skus("?category=lpg") == ["LPG-3"]
     assert skus("?q=%25") == []  # a literal %, not a wildcard
     assert skus("?q=_") == []
     res = manager.get("/products?page=2&page_size=2")
-    assert [p["sku"] for p in res.get_json()] == ["P-3", "LPG-3"]
+    assert [p["sku"] for p in res.get_json()] == ["P-1", "P-3"]  # beras curah, Beras Medium | Beras Premium, Gula
     assert json.loads(res.headers["X-Pagination"])["total"] == 6
 
 

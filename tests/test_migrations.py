@@ -19,7 +19,7 @@ from gerai.app import create_app
 from gerai.cli import main
 from gerai.config import load_config
 from gerai.db import make_engine
-from gerai.schema import metadata
+from gerai.schema import include_name, include_object, metadata, unmodelled_names
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -38,7 +38,9 @@ def differences(url: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+            context = MigrationContext.configure(conn, opts={  # as migrations/env.py configures autogenerate
+                "compare_type": True, "compare_server_default": True, "include_name": include_name,
+                "include_object": include_object})
             return compare_metadata(context, metadata())
     finally:
         engine.dispose()
@@ -64,7 +66,9 @@ def check_constraints_in_db(url: str) -> set[tuple[str, str]]:
 def test_an_empty_database_upgraded_to_head_matches_the_models(empty_url):
     migrate.upgrade(empty_url)
     assert differences(empty_url) == []
-    assert tables(empty_url) == set(metadata().tables) | {"alembic_version"}
+    assert tables(empty_url) - unmodelled_names() == set(metadata().tables) | {"alembic_version"}
+    if empty_url.startswith("sqlite"):  # the product search's FTS5 table, left out of the comparison above
+        assert {"product_search", "product_search_data", "product_search_idx"} <= tables(empty_url)
     engine = make_engine(empty_url)
     try:
         assert migrate.is_current(engine)

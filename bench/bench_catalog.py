@@ -1,6 +1,6 @@
 """Catalog benchmark: barcode lookup and name search over 20,000 products (DESIGN.md, Targets).
 
-Figures: `inventory.queries.product_by_barcode` / `search_products` in-process, and
+Figures: `inventory.queries.scanned_product` / `search_products` in-process (what the API calls), and
 `GET /api/v1/products?q=...` through `gerai serve` (waitress, a subprocess). Floors from the
 same run: raw `sqlite3` on the same file, and for HTTP a minimal Flask app served by waitress
 (`bench/floor_app.py`) answering the same question with the same raw queries.
@@ -50,16 +50,16 @@ def unknown_codes(shop: ScratchShop, n: int) -> list[str]:
 
 def service_rows(shop: ScratchShop, codes: list[str], missing: list[str], args) -> list[Row]:
     from gerai.db import Database
-    from inventory.queries import product_by_barcode, search_products
+    from inventory.queries import scanned_product, search_products
 
     db, conn = Database(shop.url), raw.connect(shop.path)
 
     def lookup(i):
         with db.read_session() as s:
-            assert product_by_barcode(s, codes[i % len(codes)]) is not None
+            assert scanned_product(s, codes[i % len(codes)]) is not None
 
     def search(pool):
-        def run(i):
+        def run(i):  # as GET /products?q= does: a barcode first, then the search
             with db.read_session() as s:
                 return search_products(s, pool[i % len(pool)])
         return run

@@ -14,7 +14,7 @@ from inventory.models import Supplier
 from inventory.schemas import (CountInSchema, DocumentSchema, MovementQuerySchema, MovementSchema, ProductInSchema,
                                ProductPatchSchema, ProductQuerySchema, ProductSchema, ReceiptInSchema,
                                StockQuerySchema, StockRowSchema, SupplierPatchSchema, SupplierSchema,
-                               WriteOffInSchema, stock_row_json)
+                               WriteOffInSchema, product_json, stock_row_json)
 
 products_blp = ApiBlueprint("products", __name__, url_prefix=f"{API_PREFIX}/products", description="Catalog")
 suppliers_blp = ApiBlueprint("suppliers", __name__, url_prefix=f"{API_PREFIX}/suppliers", description="Suppliers")
@@ -39,7 +39,7 @@ class Products(MethodView):
                                                page=pagination_parameters.page,
                                                page_size=pagination_parameters.page_size)
         pagination_parameters.item_count = total
-        return items
+        return jsonify([product_json(p) for p in items])  # plain rows in ProductSchema's shape: a scan is the till's
 
     @roles(*MANAGER)
     @products_blp.arguments(ProductInSchema)

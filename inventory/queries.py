@@ -4,22 +4,75 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gerai.fastsql import Prepared
 from gerai.models import User
 from inventory import search, signals
 from inventory.catalog import get_product
 from inventory.empties import empties_on_hand, takes_empties
-from inventory.models import Product, ProductBarcode, StockMovement, Supplier
+from inventory.models import Product, ProductBarcode, StockLevel, StockMovement, Supplier
 
 MAX_PAGE_SIZE = 500
 STATUSES = ("ok", "low", "out", "slow", "overstock", "dead")  # a stock level's status (API.md, Stock)
+PRODUCT_COLUMNS = ("sku", "name", "category", "unit", "price", "het", "subsidised", "quota_qty", "quota_period_days",
+                   "supplier_code", "reorder_min", "reorder_max", "taxable", "shelf_life_days", "active")
+
+
+class ProductRow(NamedTuple):
+    """A product with its barcodes and on-hand as plain values (what ProductSchema shows)."""
+
+    sku: str
+    name: str
+    category: str
+    unit: str
+    price: int
+    het: int | None
+    subsidised: bool
+    quota_qty: Decimal | None
+    quota_period_days: int | None
+    supplier_code: str | None
+    reorder_min: Decimal | None
+    reorder_max: Decimal | None
+    taxable: bool
+    shelf_life_days: int | None
+    active: bool
+    on_hand: Decimal | None
+    barcodes: list[str]
 
 
 def product_by_barcode(session: Session, code: str) -> Product | None:
     return session.scalar(sa.select(Product).join(ProductBarcode).where(ProductBarcode.barcode == code))
+
+
+_PRODUCTS, _LEVELS, _BARCODES = Product.__table__, StockLevel.__table__, ProductBarcode.__table__
+# A scan at the till: the product and its level by the barcode's primary key, then its barcodes;
+# plain rows, no ORM objects (DESIGN.md, Targets: barcode lookup p99 <= 2 ms).
+_BY_BARCODE = Prepared(
+    sa.select(*(_PRODUCTS.c[name] for name in ("id", *PRODUCT_COLUMNS)), _LEVELS.c.on_hand)
+    .select_from(_BARCODES.join(_PRODUCTS, _PRODUCTS.c.id == _BARCODES.c.product_id)
+                 .outerjoin(_LEVELS, _LEVELS.c.product_id == _PRODUCTS.c.id))
+    .where(_BARCODES.c.barcode == sa.bindparam("code")))
+_LIST = (sa.select(*(_PRODUCTS.c[name] for name in ("id", *PRODUCT_COLUMNS)), _LEVELS.c.on_hand)
+         .select_from(_PRODUCTS.outerjoin(_LEVELS, _LEVELS.c.product_id == _PRODUCTS.c.id)))
+_CODES = Prepared(sa.select(_BARCODES.c.barcode).where(_BARCODES.c.product_id == sa.bindparam("pid"))
+                  .order_by(_BARCODES.c.position))
+
+
+def scanned_product(session: Session, code: str, category: str | None = None) -> ProductRow | None:
+    """The product with this barcode (and in this category, if given) as plain values, or None."""
+    conn = session.connection()
+    rows = _BY_BARCODE.all(conn, {"code": code})
+    if not rows:
+        return None
+    pid, *values = rows[0]
+    product = ProductRow(*values, barcodes=[])
+    if category is not None and product.category != category:
+        return None
+    return product._replace(barcodes=[code for (code,) in _CODES.all(conn, {"pid": pid})])
 
 
 def sku_for_code(session: Session, code: str) -> str | None:
@@ -27,8 +80,7 @@ def sku_for_code(session: Session, code: str) -> str | None:
     code = code.strip()
     if session.scalar(sa.select(Product.id).where(Product.sku == code)) is not None:
         return code
-    product = product_by_barcode(session, code)
-    return product.sku if product is not None else None
+    return session.scalar(sa.select(Product.sku).join(ProductBarcode).where(ProductBarcode.barcode == code))
 
 
 def all_suppliers(session: Session) -> list[Supplier]:
@@ -36,14 +88,16 @@ def all_suppliers(session: Session) -> list[Supplier]:
 
 
 def search_products(session: Session, q: str = "", category: str | None = None, *, page: int = 1,
-                    page_size: int = 50, include_inactive: bool = False) -> tuple[list[Product], int]:
-    """A barcode finds its product; otherwise `q` matches name or SKU, any case, through the
-    trigram index (inventory.search); by name in any case, then id."""
+                    page_size: int = 50, include_inactive: bool = False,
+                    barcode: bool = True) -> tuple[list[ProductRow], int]:
+    """A barcode finds its product (unless `barcode=False`: the caller looked already); otherwise `q`
+    matches name or SKU, any case, through the trigram index (inventory.search); by name in any
+    case, then id. Plain rows: a page of 50 ORM products with their barcodes cost more than the search."""
     q = (q or "").strip()
-    if q:
-        by_code = product_by_barcode(session, q)
-        if by_code is not None and (category is None or by_code.category == category):
-            return [by_code], 1
+    if q and barcode:
+        scanned = scanned_product(session, q, category)
+        if scanned is not None:
+            return [scanned], 1
     dialect = session.get_bind().dialect.name
     conditions = []
     if q:
@@ -53,9 +107,15 @@ def search_products(session: Session, q: str = "", category: str | None = None, 
     if not include_inactive:
         conditions.append(Product.active.is_(True))
     total = session.scalar(sa.select(sa.func.count()).select_from(Product).where(*conditions)) or 0
-    rows = session.scalars(sa.select(Product).where(*conditions).order_by(*search.name_order(dialect))
-                           .limit(page_size).offset((page - 1) * page_size))
-    return list(rows), total
+    rows = session.execute(_LIST.where(*conditions).order_by(*search.name_order(dialect))
+                           .limit(page_size).offset((page - 1) * page_size)).all() if total else []
+    codes: dict[int, list[str]] = {row[0]: [] for row in rows}
+    if rows:
+        for pid, code in session.execute(sa.select(_BARCODES.c.product_id, _BARCODES.c.barcode)
+                                          .where(_BARCODES.c.product_id.in_(codes))
+                                          .order_by(_BARCODES.c.product_id, _BARCODES.c.position)):
+            codes[pid].append(code)
+    return [ProductRow(*values, barcodes=codes[pid]) for pid, *values in rows], total
 
 
 @dataclass(frozen=True)

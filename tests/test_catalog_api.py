@@ -71,6 +71,49 @@ def test_search_by_name_sku_barcode_and_category_with_paging(manager, session):
     assert json.loads(res.headers["X-Pagination"])["total"] == 6
 
 
+def test_a_scanned_barcode_answers_the_schemas_dump_from_plain_rows(manager, app, db, session):
+    """The till's scan: the same bytes and pagination header as ProductSchema's dump of the ORM
+    product, for a product with every field set and one with none, without loading any ORM object."""
+    from flask import jsonify
+    from sqlalchemy import event
+
+    from inventory.models import Product
+    from inventory.schemas import ProductSchema
+
+    manager.post("/products", json={**LPG, "barcodes": [BARCODE_1, BARCODE_2]})
+    f.receive(session, "LPG-3", "12", supplier_code="PERTAMINA")
+    manager.post("/products", json={"sku": "BRS/CURAH", "name": "Beras curah", "barcodes": [f.ean13(903)],
+                                    "category": "sembako", "unit": "kg", "price": 13000})
+    loads = []
+
+    def loaded(target, _context):
+        loads.append(target)
+
+    event.listen(Product, "load", loaded)
+    try:
+        for code, sku in ((BARCODE_2, "LPG-3"), (f.ean13(903), "BRS/CURAH")):
+            loads.clear()
+            res = manager.get(f"/products?q={code}")
+            assert res.status_code == 200 and loads == []  # plain rows, no ORM object
+            with db.read_session() as s, app.test_request_context():
+                product = catalog.get_product(s, sku)
+                expected = jsonify(ProductSchema(many=True).dump([product])).get_data()
+            assert res.get_data() == expected
+            assert json.loads(res.headers["X-Pagination"]) == {"total": 1, "total_pages": 1, "first_page": 1,
+                                                               "last_page": 1, "page": 1}
+        assert res.get_json()[0]["barcodes"] == [f.ean13(903)]
+        loads.clear()
+        res = manager.get("/products?q=&page_size=10")  # a search answers in the same shape, from plain rows too
+        assert loads == []
+        with db.read_session() as s, app.test_request_context():
+            products = [catalog.get_product(s, sku) for sku in ("BRS/CURAH", "LPG-3")]  # by name
+            assert res.get_data() == jsonify(ProductSchema(many=True).dump(products)).get_data()
+        assert manager.get(f"/products?q={BARCODE_1}&category=sembako").get_json() == []  # not in that category
+        assert manager.get(f"/products?q=%20{BARCODE_1}%20").get_json()[0]["sku"] == "LPG-3"  # as typed, spaces and all
+    finally:
+        event.remove(Product, "load", loaded)
+
+
 def het_history(db, sku: str):
     with db.read_session() as s:  # a reading session: a writing one would hold SQLite's write lock
         return catalog.het_history(s, sku)

@@ -129,7 +129,7 @@ def test_three_characters_use_the_index_and_fewer_use_like(db, session, q, index
         statements.stop()
         assert found == by_like(s, q)
     searches = [(sql, params) for sql, params in statements.seen if "LIKE" in sql]
-    assert len(searches) == 2  # the count and the page
+    assert len(searches) == (2 if found[1] else 1)  # the count, and the page when there is one
     for sql, params in searches:
         steps = plan(db.engine.url.database, sql, params)
         assert ("MATCH" in sql and "VIRTUAL TABLE" in steps) == indexed, steps

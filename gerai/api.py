@@ -42,7 +42,21 @@ BUSY_REASON = "busy"
 RETRY_AFTER_SECONDS = 1
 
 
-class ExactJSONParser(FlaskParser):
+class OneSchemaPerClass(FlaskParser):
+    """webargs makes a new Schema from a schema class on every request (its fields deep-copied,
+    ~20 us each, two or three per request); one instance per class loads the same."""
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schemas = self.__dict__.setdefault("_schemas", {})
+            schema = schemas.get(argmap)
+            if schema is None:
+                schema = schemas[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+class ExactJSONParser(OneSchemaPerClass):
     """Parse JSON numbers with a fraction as Decimal, never float (quantities stay exact)."""
 
     def _raw_load_json(self, req):
@@ -69,7 +83,7 @@ def _page_in_range(params) -> None:
         raise ma.ValidationError({"page": [f"Must be at most {MAX_PAGE}."]})
 
 
-class PaginationParser(FlaskParser):
+class PaginationParser(OneSchemaPerClass):
     """flask-smorest's `page` has no upper bound: `?page=10**20` overflowed the database's OFFSET."""
 
     def parse(self, argmap, req=None, **kwargs):
@@ -79,6 +93,22 @@ class PaginationParser(FlaskParser):
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ExactJSONParser()
     PAGINATION_ARGUMENTS_PARSER = PaginationParser()
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
+        """flask-smorest's X-Pagination (same keys, same order), built as a dict rather than dumped
+        through a new PaginationMetadataSchema on every request (~50 us of a 2 ms barcode scan)."""
+        if item_count == 0:
+            return {"total": 0, "total_pages": 0}
+        last = (item_count - 1) // page_size + 1
+        meta = {"total": item_count, "total_pages": last, "first_page": 1, "last_page": last}
+        if page <= last:
+            meta["page"] = page
+            if page > 1:
+                meta["previous_page"] = page - 1
+            if page < last:
+                meta["next_page"] = page + 1
+        return meta
 
 
 class Qty(ma.fields.Field):

@@ -259,6 +259,35 @@ def test_stock_page_filters_and_totals(manager, shop):
     assert "/stock/LPG-3/movements" in html
 
 
+def many_products(session, n: int) -> None:
+    """n products with their (empty) level rows, straight into the tables: the page, not the catalog, is tested."""
+    now = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    session.execute(Product.__table__.insert(), [
+        {"sku": f"BRG-{i:03d}", "name": f"Barang {i:03d}", "category": "sembako", "unit": "pcs", "price": 1000,
+         "subsidised": False, "taxable": False, "active": True, "created_at": now, "updated_at": now}
+        for i in range(n)])
+    ids = session.scalars(sa.select(Product.id).where(Product.sku.like("BRG-%"))).all()
+    session.execute(StockLevel.__table__.insert(), [{"product_id": pid, "on_hand": Decimal(0), "updated_at": now}
+                                                    for pid in ids])
+    session.commit()
+
+
+def test_stock_page_shows_100_rows_a_page_and_keeps_the_filters(manager, shop, session):
+    many_products(session, 130)  # with rice, LPG and oil: 133 products, 131 out of stock (the oil too)
+    html = text(manager.get("/stock"))  # by category, then name: LPG, Barang 000-129, Beras, Minyakita
+    assert "LPG 3 kg" in html and "Barang 098" in html and "Barang 099" not in html
+    assert html.count('<tr class="row-') == 100
+    assert re.search(r"<strong>131</strong>\s*barang habis", html) and "133 barang" in html  # totals of every page
+    assert "Halaman 1 dari 2" in html and "Barang 1-100 dari 133" in html and 'href="/stock?page=2"' in html
+    html = text(manager.get("/stock?page=2"))
+    assert "Barang 099" in html and "Minyakita" in html and "Barang 098" not in html and "LPG 3 kg" not in html
+    assert html.count('<tr class="row-') == 33 and "Barang 101-133 dari 133" in html
+    raw = manager.get("/stock?category=sembako&status=out&page=2").get_data(as_text=True)
+    assert unescape(raw).count('<tr class="row-out"') == 31 and "Barang 100" in raw and "Barang 099" not in raw
+    assert 'href="/stock?category=sembako&amp;status=out&amp;page=1"' in raw  # the filters stay on the page links
+    assert "Barang 129" in text(manager.get("/stock?page=99"))  # past the end: the last page
+
+
 def test_receive_goods_through_the_form_raises_stock(manager, shop, db):
     oil_barcode = shop["oil"].barcodes[0].barcode
     res = submit(manager, "/stock/receive", {

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -45,3 +46,21 @@ def current_revisions(engine: sa.Engine) -> set[str]:
 
 def is_current(engine: sa.Engine) -> bool:
     return current_revisions(engine) == head_revisions(str(engine.url.render_as_string(hide_password=False)))
+
+
+def differences(url: str) -> list:
+    """What autogenerate would write for this database against the models, compared as
+    migrations/env.py compares (types, server defaults, the objects migrations make beside the
+    models left out): [] when a database at head matches the code."""
+    from gerai.db import make_engine
+    from gerai.schema import include_name, include_object, metadata
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "compare_server_default": True, "include_name": include_name,
+                "include_object": include_object})
+            return compare_metadata(context, metadata())
+    finally:
+        engine.dispose()

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from conftest import create_pg_database, drop_pg_database
@@ -19,7 +17,8 @@ from gerai.app import create_app
 from gerai.cli import main
 from gerai.config import load_config
 from gerai.db import make_engine
-from gerai.schema import include_name, include_object, metadata, unmodelled_names
+from gerai.migrate import differences
+from gerai.schema import metadata, unmodelled_names
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -32,18 +31,6 @@ def empty_url(request, tmp_path):
     url = create_pg_database(server, prefix="gerai_migr")
     yield url
     drop_pg_database(server, url)
-
-
-def differences(url: str) -> list:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={  # as migrations/env.py configures autogenerate
-                "compare_type": True, "compare_server_default": True, "include_name": include_name,
-                "include_object": include_object})
-            return compare_metadata(context, metadata())
-    finally:
-        engine.dispose()
 
 
 def tables(url: str) -> set[str]:

@@ -15,11 +15,11 @@ from sqlalchemy import event
 
 from conftest import create_pg_database, drop_pg_database
 from gerai import migrate
+from gerai.migrate import differences
 from gerai.db import Database
 from inventory import search
 from inventory.models import Product
 from inventory.queries import search_products
-from test_migrations import differences
 
 PRODUCTS = Product.__table__
 NOW = datetime(2026, 1, 5, tzinfo=timezone.utc)

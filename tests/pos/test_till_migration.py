@@ -1,25 +1,12 @@
 """Migration 0002 (the till) builds the models' schema on SQLite and PostgreSQL, and goes back down."""
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 import uuid
 
 import sqlalchemy as sa
 
-from gerai.db import make_engine
-from gerai.migrate import alembic_config, upgrade
-from gerai.schema import metadata
-
-
-def differences(url: str) -> list:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata())
-    finally:
-        engine.dispose()
+from gerai.migrate import alembic_config, differences, upgrade
 
 
 def up_down_up(url: str) -> None:

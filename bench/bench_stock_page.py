@@ -70,7 +70,9 @@ def service_rows(shop: ScratchShop, runs: int, warmup: int) -> list[Row]:
 def http_rows(shop: ScratchShop, servers: tuple[Server, Server], api: Client, page: Client, floor: Client, runs: int,
               warmup: int) -> list[Row]:
     sku = shop.busiest.sku
-    listed = set(re.findall(rb"BN-\d{5}", page.get("/stock")))
+    listed: set[bytes] = set()
+    for number in range(1, len(shop.products) // 100 + 2):  # 100 rows a page
+        listed |= set(re.findall(rb"BN-\d{5}", page.get(f"/stock?page={number}")))
     if len(listed) != len(shop.products):
         raise RuntimeError(f"the /stock page lists {len(listed)} of {len(shop.products)} products")
 

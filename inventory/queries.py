@@ -1,6 +1,7 @@
 """Read side of the catalog and ledger: searches, the stock list, movement history."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -145,11 +146,33 @@ def basic_status(on_hand: Decimal, reorder_point: Decimal | None) -> str:
 def stock_rows(session: Session, category: str | None = None) -> list[StockRow]:
     """Every active product with its level and signals (status, cover, reorder point); never sums the ledger.
     LPG cylinders also carry the empties in the shop beside the full ones."""
+    return _stock_rows(session, signals.compute(session, category=category, reasons=False))
+
+
+@dataclass(frozen=True)
+class StockPage:
+    rows: list[StockRow]
+    counts: Counter  # products per status, over every page (and every status)
+    total: int  # rows over every page of this status
+    page: int  # the page shown: the one asked for, or the last there is
+
+
+def stock_page(session: Session, category: str | None, status: str | None, page: int, size: int) -> StockPage:
+    """One page of the stock list: every product's signals (the status totals count them all), rows
+    made only for the `size` shown."""
+    found = signals.compute(session, category=category, reasons=False)
+    shown = [s for s in found if s.status == status] if status else found
+    page = min(page, max(1, -(-len(shown) // size)))
+    return StockPage(_stock_rows(session, shown[(page - 1) * size:page * size]), Counter(s.status for s in found),
+                     len(shown), page)
+
+
+def _stock_rows(session: Session, found: list) -> list[StockRow]:
     empties = empties_on_hand(session)
     return [StockRow(s.sku, s.name, s.category, s.unit, s.on_hand, s.reorder_point, s.last_sold_at, s.avg_cost,
                      s.supplier, s.status, _cover(s.days_of_cover),
                      empties.get(s.product_id, Decimal(0)) if takes_empties(s.category, s.unit) else None)
-            for s in signals.compute(session, category=category, reasons=False)]
+            for s in found]
 
 
 def _cover(days: float | None) -> Decimal | None:

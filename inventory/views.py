@@ -7,7 +7,6 @@ service rolled its transaction back, so nothing changed.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Callable, Iterable
@@ -305,13 +304,11 @@ def product_edit(sku: str):
 @roles(*MANAGER)
 def stock_page():
     category, status = _choice_arg("category", CATEGORIES), _choice_arg("status", queries.STATUSES)
-    rows = queries.stock_rows(db_session(), category)
-    shown = [r for r in rows if r.status == status] if status else rows
-    pager = _pager(min(_page(), max(1, -(-len(shown) // STOCK_PAGE_SIZE))), len(shown), STOCK_PAGE_SIZE)
-    first = (pager["page"] - 1) * STOCK_PAGE_SIZE
-    return render_template("inventory/stock.html", rows=shown[first:first + STOCK_PAGE_SIZE], pager=pager,
-                           first=first, counts=Counter(r.status for r in rows), category=category, status=status,
-                           categories=CATEGORIES, statuses=queries.STATUSES, words=_words(CATEGORIES, queries.STATUSES))
+    shown = queries.stock_page(db_session(), category, status, _page(), STOCK_PAGE_SIZE)
+    return render_template("inventory/stock.html", rows=shown.rows, pager=_pager(shown.page, shown.total, STOCK_PAGE_SIZE),
+                           first=(shown.page - 1) * STOCK_PAGE_SIZE, counts=shown.counts, category=category,
+                           status=status, categories=CATEGORIES, statuses=queries.STATUSES,
+                           words=_words(CATEGORIES, queries.STATUSES))
 
 
 @bp.get("/stock/<path:sku>/movements")

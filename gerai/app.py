@@ -68,8 +68,10 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="id",
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "gerai" / "translations"),
-        JSON_SORT_KEYS=False,
     )
+    # Fields in the schemas' order, unsorted (Flask 3 ignores the old JSON_SORT_KEYS setting): sorting the
+    # keys of a 2,000-row stock list cost a third of encoding it.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["gerai_settings"] = settings
     app.extensions["gerai_db"] = Database(settings.database_url, timezone=settings.timezone)
     Babel(app, locale_selector=select_locale)

@@ -181,6 +181,15 @@ def test_the_stock_list_shows_status_and_filters(manager, session):
     assert set(stock(manager, "?category=lpg&status=out")) == set()
 
 
+def test_the_stock_list_keeps_the_schemas_field_order(manager):
+    """JSON keys come as the schema declares them, unsorted (sorting 2,000 rows' keys cost a third of encoding)."""
+    from inventory.schemas import StockRowSchema
+
+    res = manager.get("/stock")
+    first = json.loads(res.get_data(), object_pairs_hook=lambda pairs: [key for key, _ in pairs])[0]
+    assert first == list(StockRowSchema().fields)
+
+
 def test_the_ledger_of_a_product_newest_first_with_filters_and_paging(manager):
     for qty in ("5", "3", "2"):
         manager.post("/stock/receipts", json={"lines": [{"sku": "BRS-5", "qty": qty}]})

@@ -146,7 +146,8 @@ def raw_writer(instance: Path):
         db.executemany("INSERT INTO stock_movements (product_id, at, kind, qty, balance_after, source_type, source_id,"
                        " reference, user_id) VALUES (?, ?, 'sale', -1000, 0, 'sale', ?, '', ?)",
                        [(pid, now, sid, shift[1]) for pid in products])
-        db.executemany("UPDATE stock_levels SET on_hand = on_hand - 1000, last_sold_at = ?, updated_at = ? "
+        db.executemany("UPDATE stock_levels SET on_hand = on_hand - 1000, last_sold_at = ?, updated_at = ?, "
+                       "movement_count = movement_count + 1 "
                        "WHERE product_id = ?", [(now, now, pid) for pid in products])
         db.executemany("INSERT INTO sale_lines (sale_id, line_no, product_id, qty, unit_price, catalog_price, amount) "
                        "VALUES (?, ?, ?, 1000, 5000, 5000, 5000)", [(sid, n + 1, pid) for n, pid in enumerate(products)])

@@ -136,10 +136,11 @@ def _generate(db_path: Path, n_products: int, days: int, lines_per_day: float, t
             print(f"  day {d}/{days}: {total:,} movements", flush=True)
     con.executemany("INSERT INTO stock_outs (product_id, started_at, ended_at) VALUES (?, ?, ?)",
                     spells + [(pid, at, None) for pid, at in out_since.items()])
-    con.execute("INSERT INTO stock_levels (product_id, on_hand, avg_cost, last_movement_id, last_sold_at, updated_at) "
-                "SELECT p.id, COALESCE(m.total, 0), p.price * 85 / 100, m.last_id, NULL, '2020-01-01 00:00:00.000000' "
-                "FROM products p LEFT JOIN (SELECT product_id, SUM(qty) AS total, MAX(id) AS last_id FROM stock_movements "
-                "GROUP BY product_id) m ON m.product_id = p.id")
+    con.execute("INSERT INTO stock_levels (product_id, on_hand, avg_cost, last_movement_id, last_sold_at, updated_at, "
+                "movement_count) SELECT p.id, COALESCE(m.total, 0), p.price * 85 / 100, m.last_id, NULL, "
+                "'2020-01-01 00:00:00.000000', COALESCE(m.n, 0) FROM products p LEFT JOIN (SELECT product_id, "
+                "SUM(qty) AS total, MAX(id) AS last_id, COUNT(*) AS n FROM stock_movements GROUP BY product_id) m "
+                "ON m.product_id = p.id")
     con.executemany("UPDATE stock_levels SET last_sold_at = ? WHERE product_id = ?", [(at, pid) for pid, at in last_sold.items()])
     con.execute("COMMIT")
     t = time.perf_counter()

@@ -198,9 +198,9 @@ def _fill(conn: sqlite3.Connection, n_products: int, n_movements: int, years: fl
     state = _Ledger([0] * n, [0] * n, [0] * n, [None] * n, [0] * n)
     _insert_movements(conn, _movement_rows(infos, state, max(n_movements, n), years, rng))
     conn.executemany("INSERT INTO stock_levels (product_id, on_hand, avg_cost, last_movement_id, last_sold_at,"
-                     f" updated_at) VALUES (?, ?, ?, ?, {SQL_TIME}, {SQL_TIME})",
-                     [(info.id, state.balance[i], state.cost[i], state.last_id[i], state.last_sold[i], state.last_at[i])
-                      for i, info in enumerate(infos)])
+                     f" updated_at, movement_count) VALUES (?, ?, ?, ?, {SQL_TIME}, {SQL_TIME}, ?)",
+                     [(info.id, state.balance[i], state.cost[i], state.last_id[i], state.last_sold[i], state.last_at[i],
+                       info.movements) for i, info in enumerate(infos)])
     return infos
 
 

@@ -4,10 +4,12 @@ Every change of stock goes through `post_movements`. It locks the level rows it 
 (PostgreSQL `FOR UPDATE` in product order, so two writers never deadlock or lose an update;
 SQLite already holds its single write lock from `BEGIN IMMEDIATE`), appends immutable
 movements with their running balance, and updates the levels, so that for every product
-`stock_levels.on_hand == SUM(stock_movements.qty)` at every commit.
+`stock_levels.on_hand == SUM(stock_movements.qty)` at every commit (and `movement_count` their
+number, kept in the same UPDATE: the ledger page's total without counting).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -55,7 +57,8 @@ _LOCK_LEVELS = (sa.select(LEVELS.c.product_id, LEVELS.c.on_hand, LEVELS.c.avg_co
 _INSERT_MOVES = Prepared(sa.insert(MOVEMENTS))
 _INSERT_MOVES_RETURNING = sa.insert(MOVEMENTS).returning(MOVEMENTS.c.id, sort_by_parameter_order=True)
 _SET_LEVEL = dict(on_hand=sa.bindparam("on_hand"), avg_cost=sa.bindparam("avg_cost"),
-                  last_movement_id=sa.bindparam("last_id"), updated_at=sa.bindparam("at"))
+                  last_movement_id=sa.bindparam("last_id"), updated_at=sa.bindparam("at"),
+                  movement_count=LEVELS.c.movement_count + sa.bindparam("moves", type_=sa.BigInteger))
 _UPDATE_LEVELS = {sold: Prepared(LEVELS.update().where(LEVELS.c.product_id == sa.bindparam("pid")).values(
     **_SET_LEVEL, **({"last_sold_at": sa.bindparam("at")} if sold else {}))) for sold in (False, True)}
 
@@ -114,8 +117,10 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
                      "source_id": source_id, "reference": reference[:100], "user_id": user_id})
     ids = _insert_movements(conn, rows)
     last_id = {spec.product_id: mid for spec, mid in zip(specs, ids)}
+    moves = Counter(spec.product_id for spec in specs)
     _UPDATE_LEVELS[sold].executemany(conn, [{"pid": pid, "on_hand": lv["on_hand"], "avg_cost": lv["avg_cost"],
-                                             "last_id": last_id[pid], "at": at} for pid, lv in levels.items()])
+                                             "last_id": last_id[pid], "at": at, "moves": moves[pid]}
+                                            for pid, lv in levels.items()])
     after = {pid: lv["on_hand"] for pid, lv in levels.items()}
     sales_history.record(session, specs, before, after, at)
     if events.has_listeners(session, events.STOCK_POSTED):

@@ -100,6 +100,8 @@ class StockLevel(Base):
     last_movement_id: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
     last_sold_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # how many movements the product has: the ledger page's total without counting millions of rows
+    movement_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default=sa.text("0"))
 
     product: Mapped[Product] = relationship(back_populates="level")
 

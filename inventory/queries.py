@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gerai.fastsql import Prepared
 from gerai.models import User
 from inventory import search, signals
-from inventory.catalog import get_product
+from inventory.catalog import ProductNotFound
 from inventory.empties import empties_on_hand, takes_empties
 from inventory.models import Product, ProductBarcode, StockLevel, StockMovement, Supplier
 
@@ -193,16 +193,23 @@ class MovementRow:
 
 def movement_history(session: Session, sku: str, *, since: datetime | None = None, until: datetime | None = None,
                      kind: str | None = None, page: int = 1, page_size: int = 50) -> tuple[list[MovementRow], int]:
-    """A product's ledger, newest first, with the balance after each movement."""
-    product = get_product(session, sku)
-    conditions = [StockMovement.product_id == product.id]
+    """A product's ledger, newest first, with the balance after each movement. Unfiltered, the total is
+    the level's movement count (kept by the ledger); filtered, that product's movements are counted."""
+    found = session.execute(sa.select(Product.id, StockLevel.movement_count).outerjoin(StockLevel)
+                            .where(Product.sku == sku)).first()
+    if found is None:
+        raise ProductNotFound(sku=sku)
+    conditions = [StockMovement.product_id == found.id]
     if since:
         conditions.append(StockMovement.at >= since)
     if until:
         conditions.append(StockMovement.at < until)
     if kind:
         conditions.append(StockMovement.kind == kind)
-    total = session.scalar(sa.select(sa.func.count()).select_from(StockMovement).where(*conditions)) or 0
+    if len(conditions) == 1 and found.movement_count is not None:
+        total = found.movement_count
+    else:
+        total = session.scalar(sa.select(sa.func.count()).select_from(StockMovement).where(*conditions)) or 0
     stmt = (sa.select(StockMovement.id, StockMovement.at, StockMovement.kind, StockMovement.qty,
                       StockMovement.balance_after, StockMovement.reference, User.username, StockMovement.unit_cost)
             .outerjoin(User, User.id == StockMovement.user_id).where(*conditions)

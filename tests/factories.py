@@ -78,10 +78,21 @@ def ledger_by_sql(db) -> dict[int, tuple[int, int, int | None]]:
                 for pid, level, total, low in conn.exec_driver_sql(sql)}
 
 
+def movement_counts_by_sql(db) -> dict[int, tuple[int, int]]:
+    """product_id -> (the level's movement_count, the number of its movements), by plain SQL."""
+    sql = """SELECT l.product_id, l.movement_count, (SELECT count(*) FROM stock_movements m
+             WHERE m.product_id = l.product_id) FROM stock_levels l"""
+    with db.engine.execution_options(gerai_read_only=True).connect() as conn:
+        return {pid: (int(kept), int(counted)) for pid, kept, counted in conn.exec_driver_sql(sql)}
+
+
 def assert_ledger_sound(db, product_ids=None) -> None:
-    """Every level (of these products, default all) equals the sum of its movements and none went below zero."""
+    """Every level (of these products, default all) equals the sum of its movements, none went below
+    zero, and each level's movement count is the number of its movements."""
+    counts = movement_counts_by_sql(db)
     for pid, (level, total, lowest) in ledger_by_sql(db).items():
         if product_ids is not None and pid not in product_ids:
             continue
         assert level == total, f"product {pid}: level {level} but movements sum to {total} (thousandths)"
         assert level >= 0 and (lowest is None or lowest >= 0), f"product {pid} went below zero"
+        assert counts[pid][0] == counts[pid][1], f"product {pid}: movement_count {counts[pid][0]}, {counts[pid][1]} movements"

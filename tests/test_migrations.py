@@ -127,3 +127,25 @@ def test_gerai_init_twice_is_fine(empty_url, tmp_path):
         assert differences(empty_url) == []
     finally:
         app.extensions["gerai_db"].dispose()
+
+
+def test_0005_counts_the_movements_already_recorded(empty_url):
+    migrate.upgrade(empty_url, "0004")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO products (id, sku, name, category, unit, price, subsidised, taxable, active, "
+                                 "created_at, updated_at) VALUES (1, 'A', 'a', 'sembako', 'kg', 1, false, false, true, "
+                                 "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), (2, 'B', 'b', 'sembako', 'kg', 1, false, false, "
+                                 "true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+            conn.exec_driver_sql("INSERT INTO stock_levels (product_id, on_hand, updated_at) VALUES "
+                                 "(1, 3000, CURRENT_TIMESTAMP), (2, 0, CURRENT_TIMESTAMP)")
+            conn.exec_driver_sql("INSERT INTO stock_movements (product_id, at, kind, qty, balance_after, source_type, "
+                                 "source_id, reference) VALUES " + ", ".join(
+                                     ["(1, CURRENT_TIMESTAMP, 'receipt', 1000, 1000, 'x', 'x', '')"] * 3))
+        migrate.upgrade(empty_url)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT product_id, movement_count FROM stock_levels ORDER BY 1").all() == [
+                (1, 3), (2, 0)]
+    finally:
+        engine.dispose()

@@ -136,6 +136,15 @@ class Timestamp(ma.fields.AwareDateTime):
             raise ma.ValidationError("Out of range: the time must fall within the years 1-9999 in UTC.") from None
 
 
+class Patch:
+    """Mixed in before a create schema, makes its PATCH body: every field optional, none defaulted
+    (absent means unchanged). `class ThingPatchSchema(Patch, ThingInSchema)`."""
+
+    def on_bind_field(self, field_name, field_obj):
+        field_obj.required = False
+        field_obj.load_default = ma.missing
+
+
 def Money(**kwargs) -> ma.fields.Integer:  # noqa: N802 (a field factory reads like a field)
     """Whole Rupiah, never negative, never absurd."""
     return ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=MONEY_MAX), **kwargs)

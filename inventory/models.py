@@ -17,6 +17,7 @@ from gerai.numbers import Quantity
 CATEGORIES = ("sembako", "lpg", "pupuk", "lainnya")
 MOVEMENT_KINDS = ("opening", "receipt", "sale", "refund", "adjustment", "write_off",
                   "lpg_empty_return", "import")
+STATUSES = ("ok", "low", "out", "slow", "overstock", "dead")  # a stock level's status (API.md, Stock; inventory.signals)
 
 
 class Supplier(Base):

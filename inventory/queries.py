@@ -18,7 +18,6 @@ from inventory.empties import empties_on_hand, takes_empties
 from inventory.models import Product, ProductBarcode, StockLevel, StockMovement, Supplier
 
 MAX_PAGE_SIZE = 500
-STATUSES = ("ok", "low", "out", "slow", "overstock", "dead")  # a stock level's status (API.md, Stock)
 PRODUCT_COLUMNS = ("sku", "name", "category", "unit", "price", "het", "subsidised", "quota_qty", "quota_period_days",
                    "supplier_code", "reorder_min", "reorder_max", "taxable", "shelf_life_days", "active")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from gerai.api import Money, Qty, Timestamp
+from gerai.api import Money, Patch, Qty, Timestamp
 from gerai.numbers import qty_str
-from inventory.models import CATEGORIES
+from inventory.models import CATEGORIES, STATUSES
 from inventory.rules import WRITE_OFF_REASONS
 
 SKU = fields.String(required=True, validate=validate.Length(min=1, max=40))
@@ -44,15 +44,11 @@ class ProductInSchema(ma.Schema):
     active = fields.Boolean(load_default=True)
 
 
-class ProductPatchSchema(ProductInSchema):
+class ProductPatchSchema(Patch, ProductInSchema):
     """Any product field but the SKU; nothing defaults (absent means unchanged)."""
 
     class Meta:
         exclude = ("sku",)
-
-    def on_bind_field(self, field_name, field_obj):
-        field_obj.required = False
-        field_obj.load_default = ma.missing
 
 
 class ProductSchema(ma.Schema):
@@ -115,13 +111,9 @@ class SupplierSchema(ma.Schema):
             raise ma.ValidationError("A pack size must be more than zero.")
 
 
-class SupplierPatchSchema(SupplierSchema):
+class SupplierPatchSchema(Patch, SupplierSchema):
     class Meta:
         exclude = ("code",)
-
-    def on_bind_field(self, field_name, field_obj):
-        field_obj.required = False
-        field_obj.load_default = ma.missing
 
 
 class ReceiptLineSchema(ma.Schema):
@@ -212,7 +204,7 @@ class MovementQuerySchema(ma.Schema):
 
 class StockQuerySchema(ma.Schema):
     category = fields.String(validate=validate.OneOf(CATEGORIES))
-    status = fields.String(validate=validate.OneOf(("ok", "low", "out", "slow", "overstock", "dead")))
+    status = fields.String(validate=validate.OneOf(STATUSES))
 
 
 class StockRowSchema(ma.Schema):

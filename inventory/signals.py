@@ -27,7 +27,6 @@ from inventory.models import Product, StockLevel, StockMovement, Supplier
 from inventory.demand_history import History, histories
 from inventory.sales_history import day_date, day_number, day_start, local_day, shop_timezone
 
-STATUSES = ("ok", "low", "out", "slow", "overstock", "dead")
 NOT_SELLING = ("slow", "dead", "overstock")
 
 

@@ -21,7 +21,7 @@ from gerai.extensions import db_session, settings
 from gerai.guard import current_user, roles
 from gerai.numbers import MONEY_MAX, QuantityError, format_qty, format_rupiah, parse_qty
 from inventory import catalog, queries, stock
-from inventory.models import CATEGORIES, MOVEMENT_KINDS, Product
+from inventory.models import CATEGORIES, MOVEMENT_KINDS, STATUSES, Product
 from inventory.rules import UNITS, WRITE_OFF_REASONS
 
 bp = Blueprint("inventory", __name__, template_folder="templates")
@@ -303,12 +303,12 @@ def product_edit(sku: str):
 @bp.get("/stock")
 @roles(*MANAGER)
 def stock_page():
-    category, status = _choice_arg("category", CATEGORIES), _choice_arg("status", queries.STATUSES)
+    category, status = _choice_arg("category", CATEGORIES), _choice_arg("status", STATUSES)
     shown = queries.stock_page(db_session(), category, status, _page(), STOCK_PAGE_SIZE)
     return render_template("inventory/stock.html", rows=shown.rows, pager=_pager(shown.page, shown.total, STOCK_PAGE_SIZE),
                            first=(shown.page - 1) * STOCK_PAGE_SIZE, counts=shown.counts, category=category,
-                           status=status, categories=CATEGORIES, statuses=queries.STATUSES,
-                           words=_words(CATEGORIES, queries.STATUSES))
+                           status=status, categories=CATEGORIES, statuses=STATUSES,
+                           words=_words(CATEGORIES, STATUSES))
 
 
 @bp.get("/stock/<path:sku>/movements")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from gerai.api import Qty
+from gerai.api import Patch, Qty
 from inventory.schemas import EmptiesLineSchema
 from pos.nik import mask_nik
 
@@ -21,13 +21,9 @@ class MemberInSchema(ma.Schema):
     active = fields.Boolean(load_default=True)
 
 
-class MemberPatchSchema(MemberInSchema):
+class MemberPatchSchema(Patch, MemberInSchema):
     class Meta:
         exclude = ("member_no",)
-
-    def on_bind_field(self, field_name, field_obj):
-        field_obj.required = False
-        field_obj.load_default = ma.missing
 
 
 class MemberSchema(ma.Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import marshmallow as ma
+import pytest
 from flask_smorest.pagination import PaginationMixin
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,3 +29,23 @@ def test_a_schema_class_is_instantiated_once_per_parser():
         assert isinstance(first, Query) and parser._get_schema(Query, None) is first
         given_instance = Query()
         assert parser._get_schema(given_instance, None) is given_instance
+
+
+class Thing(ma.Schema):
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    size = ma.fields.Integer(load_default=3)
+
+
+def test_a_patch_schema_takes_any_subset_and_defaults_nothing():
+    from gerai.api import Patch
+
+    class ThingPatch(Patch, Thing):
+        class Meta:
+            exclude = ("code",)
+
+    assert ThingPatch().load({}) == {}
+    assert ThingPatch().load({"size": 5}) == {"size": 5}
+    assert Thing().load({"code": "a", "name": "b"}) == {"code": "a", "name": "b", "size": 3}  # the base unchanged
+    with pytest.raises(ma.ValidationError):
+        ThingPatch().load({"code": "x"})  # excluded

@@ -149,10 +149,10 @@ def writing(session: Session) -> Iterator[Session]:
     depth = session.info.get(SERVICE_DEPTH, 0)
     switch = depth == 0 and session.info.get(READS_UNTIL_WRITE, False)
     if switch:
+        session.execution_options = _WRITING  # a transaction begun from now on: BEGIN IMMEDIATE
         if session.in_transaction():
-            session.commit()  # a read: nothing to write, it only lets go of its snapshot
+            _read_to_write(session)
         session.expire_all()
-        session.execution_options = _WRITING
     session.info[SERVICE_DEPTH] = depth + 1
     try:
         yield session
@@ -160,6 +160,21 @@ def writing(session: Session) -> Iterator[Session]:
         session.info[SERVICE_DEPTH] = depth
         if switch:
             session.execution_options = _READING  # from the next transaction on: the answer only reads
+
+
+def _read_to_write(session: Session) -> None:
+    """End the session's read transaction and begin a writing one on the same connection.
+
+    Only reads ran, so ending the read loses nothing; the writes must not be made inside it
+    (SQLite would refuse them with SQLITE_BUSY_SNAPSHOT, waiting for nothing, if another writer
+    committed since the read began). Done on the driver: through the Session it cost a pool
+    check-in and check-out, twice what the statements do, on every sale."""
+    if session.new or session.dirty or session.deleted:
+        session.commit()  # (not expected: a view left changes before its service) let the service start clean
+        return
+    driver = session.connection().connection.driver_connection
+    driver.execute("COMMIT")
+    driver.execute("BEGIN IMMEDIATE")
 
 
 def transactional(fn: Callable[P, R]) -> Callable[P, R]:

@@ -148,13 +148,13 @@ def writing(session: Session) -> Iterator[Session]:
     write lock, not as they were when read. The caller commits or rolls back (`@transactional`)."""
     depth = session.info.get(SERVICE_DEPTH, 0)
     switch = depth == 0 and session.info.get(READS_UNTIL_WRITE, False)
-    if switch:
-        session.execution_options = _WRITING  # a transaction begun from now on: BEGIN IMMEDIATE
-        if session.in_transaction():
-            _read_to_write(session)
-        session.expire_all()
     session.info[SERVICE_DEPTH] = depth + 1
     try:
+        if switch:
+            session.execution_options = _WRITING  # a transaction begun from now on: BEGIN IMMEDIATE
+            if session.in_transaction():
+                _read_to_write(session)  # may wait for the lock, and give up: busy (gerai.api answers 503)
+            session.expire_all()
         yield session
     finally:
         session.info[SERVICE_DEPTH] = depth

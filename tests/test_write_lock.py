@@ -180,3 +180,27 @@ def test_a_service_sees_rows_read_before_it_as_they_are_under_the_write_lock(db)
             return session.get(AppSetting, "first").value
 
         assert read_in_service(s) == "changed"
+
+
+def test_a_service_that_cannot_get_the_lock_leaves_the_session_reading(db):
+    from sqlalchemy import event as sa_event
+
+    from gerai.db import READ_ONLY, SERVICE_DEPTH, is_busy
+
+    sa_event.listen(db.engine, "connect", lambda conn, _rec: conn.execute("PRAGMA busy_timeout=100"))
+    db.engine.dispose()
+    holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    with db.request_session() as s:
+        s.scalar(sa.select(sa.func.count()).select_from(User))  # the request's read
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(Exception) as err:
+                _add_setting(s, "first")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert is_busy(err.value)
+        assert s.execution_options[READ_ONLY] is True and s.info[SERVICE_DEPTH] == 0
+        s.rollback()
+        _add_setting(s, "first")  # the next service goes through
+    assert _settings(db) == {"first"}

@@ -353,20 +353,31 @@ def environment() -> str:
 
 
 def statements(engine, fn: Callable[[], object]) -> list[tuple[str, object]]:
-    """The SQL statements (and parameters) `fn` sends through `engine`, BEGINs left out: N+1 shows here."""
+    """The SQL statements `fn` runs on `engine`'s connections, as SQLite traces them (so the prepared
+    statements of gerai.fastsql, which go straight to the driver, count too; values written in),
+    transaction control left out: N+1 shows here."""
     from sqlalchemy import event
 
     seen: list[tuple[str, object]] = []
+    traced: list = []
 
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            seen.append((statement, parameters))
+    def trace(statement: str) -> None:
+        text = statement.lstrip()
+        # "--": run inside another statement (a trigger, FTS5 reading its shadow tables); "'main'.": FTS5's own
+        if not (text.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "--")) or "'main'." in text):
+            seen.append((statement, ()))
 
-    event.listen(engine, "before_cursor_execute", record)
+    def checkout(dbapi_conn, _record, _proxy):
+        dbapi_conn.set_trace_callback(trace)
+        traced.append(dbapi_conn)
+
+    event.listen(engine, "checkout", checkout)
     try:
         fn()
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", checkout)
+        for dbapi_conn in traced:
+            dbapi_conn.set_trace_callback(None)
     return seen
 
 

@@ -44,10 +44,6 @@ class ProductRow(NamedTuple):
     barcodes: list[str]
 
 
-def product_by_barcode(session: Session, code: str) -> Product | None:
-    return session.scalar(sa.select(Product).join(ProductBarcode).where(ProductBarcode.barcode == code))
-
-
 _PRODUCTS, _LEVELS, _BARCODES = Product.__table__, StockLevel.__table__, ProductBarcode.__table__
 # A scan at the till: the product and its level by the barcode's primary key, then its barcodes;
 # plain rows, no ORM objects (DESIGN.md, Targets: barcode lookup p99 <= 2 ms).
@@ -88,13 +84,12 @@ def all_suppliers(session: Session) -> list[Supplier]:
 
 
 def search_products(session: Session, q: str = "", category: str | None = None, *, page: int = 1,
-                    page_size: int = 50, include_inactive: bool = False,
-                    barcode: bool = True) -> tuple[list[ProductRow], int]:
-    """A barcode finds its product (unless `barcode=False`: the caller looked already); otherwise `q`
-    matches name or SKU, any case, through the trigram index (inventory.search); by name in any
-    case, then id. Plain rows: a page of 50 ORM products with their barcodes cost more than the search."""
+                    page_size: int = 50, include_inactive: bool = False) -> tuple[list[ProductRow], int]:
+    """A barcode finds its product; otherwise `q` matches name or SKU, any case, through the trigram
+    index (inventory.search); by name in any case, then id. Plain rows: a page of 50 ORM products
+    with their barcodes cost more than the search."""
     q = (q or "").strip()
-    if q and barcode:
+    if q:
         scanned = scanned_product(session, q, category)
         if scanned is not None:
             return [scanned], 1

@@ -77,11 +77,12 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
     Babel(app, locale_selector=select_locale)
     _register_blueprints(app)
 
-    from gerai import guard, web
+    from gerai import guard, integrity, web
     from gerai.extensions import close_db_session
 
     app.before_request(refuse_nul_characters)
     app.before_request(guard.load_user)
+    integrity.install(app)  # after the guard: a damaged database refuses signed-in writes
     app.teardown_appcontext(close_db_session)
     web.install_template_helpers(app)
     return app

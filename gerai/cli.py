@@ -5,10 +5,11 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from gerai import auth, backup as backup_mod, migrate
+from gerai import auth, backup as backup_mod, integrity, migrate
 from gerai.config import ConfigError
 from gerai.errors import DomainError
 from gerai.extensions import database, settings
@@ -33,6 +34,20 @@ def main() -> None:
 def _fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+DAMAGED_ADVICE = ("The database file is damaged: stop the shop, restore the last backup with `gerai restore FILE` "
+                  "(the daily backups are in the instance folder's backups/ folder; `gerai backup --auto` writes "
+                  "them), then run `gerai check-ledger` again.")
+
+
+def _echo_health(found: integrity.Health, err: bool = False) -> None:
+    if found.how == "none":
+        return  # PostgreSQL: the ledger sums are the check
+    for problem in found.problems:
+        click.echo(f"  {problem}", err=True)
+    verdict = "OK" if found.ok else f"DAMAGED ({len(found.problems)} problem(s) above)"
+    click.echo(f"Database file {verdict}: SQLite {found.how} took {found.seconds:.2f} s.", err=err)
 
 
 @main.command("init")
@@ -90,14 +105,24 @@ def serve_command(host: str, port: int, threads: int, demo: bool) -> None:
     """Serve the shop (or hub) with waitress."""
     from waitress import serve
 
-    migrate.upgrade(database().url)
-    if demo:
-        from gerai.demo.loader import load_demo, shop_is_empty
-
-        if shop_is_empty(database()):
-            click.echo("Loading the demo shop...")
-            load_demo(database(), settings(), echo=click.echo)
     app = current_app._get_current_object()
+    if Path(database().engine.url.database or "").is_file() or database().dialect != "sqlite":
+        found = app.extensions[integrity.HEALTH] = integrity.check_database(database(), quick=True)
+        _echo_health(found, err=not found.ok)
+    else:
+        found = None  # a new shop: nothing to check yet
+    if found is None or found.ok:
+        migrate.upgrade(database().url)
+        if demo:
+            from gerai.demo.loader import load_demo, shop_is_empty
+
+            if shop_is_empty(database()):
+                click.echo("Loading the demo shop...")
+                load_demo(database(), settings(), echo=click.echo)
+        if found is None:
+            app.extensions[integrity.HEALTH] = integrity.check_database(database(), quick=True)
+    else:
+        click.echo(f"The till will refuse to sell and every page shows a warning. {DAMAGED_ADVICE}", err=True)
     click.echo(f"Gerai POS ({settings().role}) at http://{host}:{port}/  (Ctrl+C stops it)")
     serve(app, host=host, port=port, threads=threads, ident="gerai", clear_untrusted_proxy_headers=True)
 
@@ -136,12 +161,19 @@ def import_products_command(file: Path) -> None:
 @main.command("check-ledger")
 @with_appcontext
 def check_ledger_command() -> None:
-    """Exit 0 if every stock level equals the sum of its movements; else list each difference."""
+    """Check the database file (SQLite), then that every stock level equals the sum of its movements; exit 1
+    and say what is wrong otherwise."""
     from inventory.ledger import ledger_differences
 
+    found = integrity.check_database(database())
+    _echo_health(found, err=not found.ok)
+    if not found.ok:
+        _fail(DAMAGED_ADVICE)
     session = database().read_session()
     try:
         diffs = ledger_differences(session)
+    except sa.exc.DBAPIError as err:
+        _fail(f"the ledger cannot be read ({err.orig}). {DAMAGED_ADVICE}")
     finally:
         session.close()
     for sku, level, total in diffs:

@@ -1,7 +1,17 @@
-"""Shared by the durability tests: damaging a database file the way a bad disk would."""
+"""Shared by the durability tests: damaging a database file the way a bad disk would, and a real
+`gerai serve` in a subprocess (killed with SIGKILL, restarted) with a small JSON client."""
 from __future__ import annotations
 
+import http.client
+import json
+import os
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
 
@@ -30,3 +40,84 @@ def damage_a_page(path: Path, table: str = "stock_movements") -> int:
         fh.seek((victim - 1) * page_size)
         fh.write(bytes([0xA5, 0x13, 0x37, 0xFF]) * (page_size // 4))
     return victim
+
+
+# --- a real `gerai serve` in a subprocess ----------------------------------------------------------
+
+
+GERAI = str(Path(sys.executable).parent / "gerai")
+PASSWORD = "drill-pass-123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Http:
+    """One keep-alive connection speaking the JSON API."""
+
+    def __init__(self, port: int, token: str | None = None, timeout: float = 20):
+        self.port, self.token = port, token
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def call(self, method: str, path: str, data=None) -> tuple[int, object]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        self.conn.request(method, "/api/v1" + path, body=None if data is None else json.dumps(data), headers=headers)
+        res = self.conn.getresponse()
+        raw = res.read()
+        return res.status, json.loads(raw) if raw and res.headers.get_content_type() == "application/json" else raw
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def once(port: int, method: str, path: str, data=None, token: str | None = None) -> tuple[int, object]:
+    client = Http(port, token)
+    try:
+        return client.call(method, path, data)
+    finally:
+        client.close()
+
+
+def shop_env(instance: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GERAI_")}
+    env.update(GERAI_INSTANCE=str(instance), GERAI_SECRET_KEY="drill-" + uuid.uuid4().hex, GERAI_PRINTER="none")
+    return env
+
+
+def gerai_cli(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([GERAI, *args], env=env, check=check, capture_output=True, text=True, timeout=300)
+
+
+def serve(env: dict, port: int, log: Path, *extra: str) -> subprocess.Popen:
+    """`gerai serve` in its own process group; returns once it answers."""
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([GERAI, "serve", "--port", str(port), *extra], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"gerai serve exited: {log.read_text()[-1500:]}")
+        try:
+            if once(port, "GET", "/openapi.json")[0] == 200:
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    kill(proc)
+    raise AssertionError("gerai serve did not answer within 120 s")
+
+
+def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+    proc.wait(30)
+
+
+def login(port: int, username: str, password: str = PASSWORD) -> str:
+    status, body = once(port, "POST", "/auth/token", {"username": username, "password": password})
+    assert status == 200, body
+    return body["token"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import random
 import json
 import os
 import signal
@@ -121,3 +122,43 @@ def login(port: int, username: str, password: str = PASSWORD) -> str:
     status, body = once(port, "POST", "/auth/token", {"username": username, "password": password})
     assert status == 200, body
     return body["token"]
+
+
+# --- a small shop to sell in ------------------------------------------------------------------------
+
+CASHIERS = ("drill-ksr1", "drill-ksr2")
+MANAGER = "drill-mgr"
+STOCK = 1_000_000
+
+
+def sale_body(rng: random.Random) -> dict:
+    lines = [{"sku": "DR-GULA", "qty": rng.randint(1, 3)}, {"sku": "DR-BERAS", "qty": f"{rng.randint(1, 40) * 0.25:.2f}"}]
+    if rng.random() < 0.5:
+        lines.append({"sku": "DR-MINYAK", "qty": 1})
+    return {"id": str(uuid.uuid4()), "lines": lines, "payments": [{"method": "cash", "amount": 2_000_000}]}
+
+
+def set_up_shop(env: dict, port: int, log) -> tuple[dict, str, subprocess.Popen]:
+    """A new shop: three products with plenty of stock, a manager, two cashiers with open shifts; returns
+    the cashiers' tokens, the manager's token and the running server."""
+    gerai_cli(env, "init")
+    gerai_cli(env, "create-user", MANAGER, "--role", "manager", "--password", "drill-pass-123")
+    for name in CASHIERS:
+        gerai_cli(env, "create-user", name, "--role", "cashier", "--password", "drill-pass-123")
+    server = serve(env, port, log)
+    try:
+        manager = login(port, MANAGER)
+        tokens = {name: login(port, name) for name in CASHIERS}
+        assert once(port, "POST", "/suppliers", {"code": "DR", "name": "Pemasok Latihan"}, manager)[0] == 201
+        for sku, unit, price in (("DR-GULA", "pcs", 18000), ("DR-BERAS", "kg", 13000), ("DR-MINYAK", "liter", 17500)):
+            assert once(port, "POST", "/products", {"sku": sku, "name": sku, "category": "sembako", "unit": unit,
+                                                    "price": price, "supplier": "DR"}, manager)[0] == 201
+        status, _ = once(port, "POST", "/stock/receipts", {"supplier": "DR", "reference": "OPENING", "lines": [
+            {"sku": sku, "qty": STOCK} for sku in ("DR-GULA", "DR-BERAS", "DR-MINYAK")]}, manager)
+        assert status == 201
+        for token in tokens.values():
+            assert once(port, "POST", "/shifts", {"opening_cash": 0}, token)[0] == 201
+    except BaseException:
+        kill(server)
+        raise
+    return tokens, manager, server

@@ -25,22 +25,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from durability_helpers import Http, free_port, gerai_cli, kill, login, once, serve, shop_env
+from durability_helpers import CASHIERS, Http, free_port, gerai_cli, kill, once, sale_body, serve, set_up_shop, shop_env
 
 ROUNDS = int(os.environ.get("GERAI_DRILL_ROUNDS", "3"))
 SEED = int(os.environ.get("GERAI_DRILL_SEED", str(random.SystemRandom().randrange(10**6))))
-CASHIERS = ("drill-ksr1", "drill-ksr2")
-MANAGER = "drill-mgr"
-STOCK = 1_000_000
-
-
-def sale_body(rng: random.Random) -> dict:
-    lines = [{"sku": "DR-GULA", "qty": rng.randint(1, 3)}, {"sku": "DR-BERAS", "qty": f"{rng.randint(1, 40) * 0.25:.2f}"}]
-    if rng.random() < 0.5:
-        lines.append({"sku": "DR-MINYAK", "qty": 1})
-    return {"id": str(uuid.uuid4()), "lines": lines, "payments": [{"method": "cash", "amount": 2_000_000}]}
-
-
 def receipt_body(rng: random.Random) -> dict:
     return {"supplier": "DR", "reference": f"DRILL-{uuid.uuid4().hex[:16]}",
             "lines": [{"sku": "DR-GULA", "qty": rng.randint(1, 20), "unit_cost": 9000},
@@ -101,29 +89,6 @@ def receiver(port: int, token: str, books: Books, seed: int, stop: threading.Eve
             time.sleep(rng.uniform(0, 0.05))  # deliveries come less often than sales
     finally:
         client.close()
-
-
-def set_up_shop(env: dict, port: int, log) -> tuple[dict, str]:
-    gerai_cli(env, "init")
-    gerai_cli(env, "create-user", MANAGER, "--role", "manager", "--password", "drill-pass-123")
-    for name in CASHIERS:
-        gerai_cli(env, "create-user", name, "--role", "cashier", "--password", "drill-pass-123")
-    server = serve(env, port, log)
-    try:
-        manager = login(port, MANAGER)
-        tokens = {name: login(port, name) for name in CASHIERS}
-        assert once(port, "POST", "/suppliers", {"code": "DR", "name": "Pemasok Latihan"}, manager)[0] == 201
-        for sku, unit, price in (("DR-GULA", "pcs", 18000), ("DR-BERAS", "kg", 13000), ("DR-MINYAK", "liter", 17500)):
-            assert once(port, "POST", "/products", {"sku": sku, "name": sku, "category": "sembako", "unit": unit,
-                                                    "price": price, "supplier": "DR"}, manager)[0] == 201
-        status, _ = once(port, "POST", "/stock/receipts", {"supplier": "DR", "reference": "OPENING", "lines": [
-            {"sku": sku, "qty": STOCK} for sku in ("DR-GULA", "DR-BERAS", "DR-MINYAK")]}, manager)
-        assert status == 201
-        for token in tokens.values():
-            assert once(port, "POST", "/shifts", {"opening_cash": 0}, token)[0] == 201
-    finally:
-        kill(server)
-    return tokens, manager
 
 
 def receipts_with_reference(db_file, reference: str) -> int:
@@ -188,7 +153,8 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_write(tmp_path):
     instance = tmp_path / "instance"
     env, port, log = shop_env(instance), free_port(), tmp_path / "server.log"
     db_file = instance / "gerai.db"
-    tokens, manager = set_up_shop(env, port, log)
+    tokens, manager, server = set_up_shop(env, port, log)
+    kill(server)
     books, totals = Books(), {"kills": 0, "committed_before_kill": 0, "recorded_on_retry": 0, "receipts_found": 0,
                               "receipts_resent": 0}
     for _ in range(ROUNDS):

@@ -1,10 +1,18 @@
-"""Online backup and restore of the shop's SQLite database (PostgreSQL: use pg_dump)."""
+"""Online backup and restore of the shop's SQLite database (PostgreSQL: use pg_dump), and the daily
+backup that `gerai serve` (or `gerai backup --auto` from cron / Task Scheduler) keeps in the instance
+folder's backups/ folder."""
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
-from datetime import datetime, timezone
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from gerai.config import Settings
 from gerai.db import Database
 from gerai.migrate import known_revisions
 
@@ -85,3 +93,97 @@ def restore(db: Database, backup_file: Path) -> Path:
     dst.close()
     db.dispose()
     return kept
+
+
+# --- the daily backup: instance/backups/gerai-YYYYMMDD-HHMM.db, the newest GERAI_BACKUP_KEEP kept --------
+
+BACKUP_PATTERN = re.compile(r"^gerai-(\d{8})-(\d{4})\.db$")
+DEFAULT_HOUR, DEFAULT_KEEP = 21, 14
+MAX_AGE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Policy:
+    folder: Path
+    hour: int  # local hour of the daily backup
+    keep: int
+    tz: ZoneInfo
+
+
+def policy(settings: Settings) -> Policy:
+    """GERAI_BACKUP_HOUR (0-23, default 21, the shop's local time) and GERAI_BACKUP_KEEP (default 14)."""
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = settings.extra.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise BackupError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+        return int(raw)
+
+    return Policy(settings.instance_path / "backups", number("GERAI_BACKUP_HOUR", DEFAULT_HOUR, 0, 23),
+                  number("GERAI_BACKUP_KEEP", DEFAULT_KEEP, 1, 3650), settings.tz)
+
+
+def backups(folder: Path, tz: ZoneInfo) -> list[tuple[datetime, Path]]:
+    """The daily backups in the folder, oldest first, with the local time in their names."""
+    found = []
+    for path in folder.glob("gerai-*.db") if folder.is_dir() else ():
+        m = BACKUP_PATTERN.match(path.name)
+        if m:
+            try:
+                found.append((datetime.strptime(m[1] + m[2], "%Y%m%d%H%M").replace(tzinfo=tz), path))
+            except ValueError:
+                continue
+    return sorted(found)
+
+
+def newest(p: Policy) -> datetime | None:
+    found = backups(p.folder, p.tz)
+    return found[-1][0] if found else None
+
+
+def run_scheduled(db: Database, p: Policy, now: datetime | None = None) -> Path:
+    """One scheduled backup: write it (verified before it takes its name), then keep the newest `keep`."""
+    now = (now or datetime.now(timezone.utc)).astimezone(p.tz)
+    target = p.folder / now.strftime("gerai-%Y%m%d-%H%M.db")
+    backup(db, target)
+    for _, old in backups(p.folder, p.tz)[:-p.keep]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def next_run(p: Policy, now: datetime, last: datetime | None) -> datetime:
+    """Now if there is no backup or the newest is 24 h old or more; otherwise the next GERAI_BACKUP_HOUR."""
+    now = now.astimezone(p.tz)
+    if last is None or now - last >= MAX_AGE:
+        return now
+    at = now.replace(hour=p.hour, minute=0, second=0, microsecond=0)
+    return at if at > now else at + timedelta(days=1)  # (a day with a DST change shifts it by its hour; none in Indonesia)
+
+
+class Scheduler(threading.Thread):
+    """`gerai serve`'s background thread: a backup at start-up if the newest is 24 h old, then one a day."""
+
+    def __init__(self, db: Database, p: Policy, log: logging.Logger, clock=lambda: datetime.now(timezone.utc)) -> None:
+        super().__init__(name="gerai-backup", daemon=True)
+        self.db, self.policy, self.log, self.clock = db, p, log, clock
+        self.stopped = threading.Event()
+        self.runs: list[Path] = []
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            due = next_run(self.policy, self.clock(), newest(self.policy))
+            wait = (due - self.clock()).total_seconds()
+            if wait > 0:
+                self.stopped.wait(min(wait, 600))  # wake now and then: the clock may have been set
+                continue
+            try:
+                path = run_scheduled(self.db, self.policy, self.clock())
+                self.runs.append(path)
+                self.log.info("backup written and verified: %s", path)
+            except (BackupError, OSError, sqlite3.Error) as err:
+                self.log.error("the daily backup failed: %s", err)
+                self.stopped.wait(600)  # try again in ten minutes
+
+    def stop(self) -> None:
+        self.stopped.set()

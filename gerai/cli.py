@@ -123,8 +123,29 @@ def serve_command(host: str, port: int, threads: int, demo: bool) -> None:
             app.extensions[integrity.HEALTH] = integrity.check_database(database(), quick=True)
     else:
         click.echo(f"The till will refuse to sell and every page shows a warning. {DAMAGED_ADVICE}", err=True)
+    if database().dialect == "sqlite" and (found is None or found.ok):
+        _start_daily_backups(app)
     click.echo(f"Gerai POS ({settings().role}) at http://{host}:{port}/  (Ctrl+C stops it)")
     serve(app, host=host, port=port, threads=threads, ident="gerai", clear_untrusted_proxy_headers=True)
+
+
+def _start_daily_backups(app) -> None:
+    """The daily backup thread (SQLite): now if the newest backup is 24 h old, then at GERAI_BACKUP_HOUR."""
+    import logging
+
+    try:
+        policy = backup_mod.policy(settings())
+    except backup_mod.BackupError as err:
+        raise click.ClickException(str(err)) from None
+    log = logging.getLogger("gerai.backup")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    scheduler = app.extensions["gerai_backups"] = backup_mod.Scheduler(database(), policy, log)
+    scheduler.start()
+    click.echo(f"Daily backup at {policy.hour:02d}:00 into {policy.folder} (the newest {policy.keep} kept).")
 
 
 @main.command("demo")
@@ -203,15 +224,22 @@ def print_test_command() -> None:
 
 
 @main.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--auto", is_flag=True, help="Write the scheduled backup into the instance folder's backups/ "
+              "folder (gerai-YYYYMMDD-HHMM.db) and keep the newest GERAI_BACKUP_KEEP (for cron or Task Scheduler).")
 @with_appcontext
-def backup_command(file: Path) -> None:
-    """Write a consistent copy of the live database to FILE."""
+def backup_command(file: Path | None, auto: bool) -> None:
+    """Write a consistent, verified copy of the live database to FILE (or, with --auto, to backups/)."""
+    if auto == (file is not None):
+        raise click.UsageError("give either FILE or --auto")
     try:
-        backup_mod.backup(database(), file)
+        if auto:
+            file = backup_mod.run_scheduled(database(), backup_mod.policy(settings()))
+        else:
+            backup_mod.backup(database(), file)
     except backup_mod.BackupError as err:
         _fail(str(err))
-    click.echo(f"Backup written to {file}")
+    click.echo(f"Backup written and verified: {file}")
 
 
 @main.command("restore")

@@ -104,8 +104,24 @@ def _refuse_writes_on_damage():
     return _page_error(503, message)
 
 
+def last_backup() -> dict | None:
+    """For the stock page: when the newest daily backup was written (SQLite shops only)."""
+    from gerai import backup
+    from gerai.extensions import database, settings
+
+    if database().dialect != "sqlite":
+        return None
+    try:
+        p = backup.policy(settings())
+    except backup.BackupError:
+        return None
+    at = backup.newest(p)
+    return {"at": at, "stale": at is None or utcnow() - at > 2 * backup.MAX_AGE}
+
+
 def install(app: Flask) -> None:
     app.before_request(_refuse_writes_on_damage)
+    app.jinja_env.globals["last_backup"] = last_backup
 
     @app.context_processor
     def _database_health():

@@ -162,3 +162,13 @@ def set_up_shop(env: dict, port: int, log) -> tuple[dict, str, subprocess.Popen]
         kill(server)
         raise
     return tokens, manager, server
+
+
+def sign_in(client, username: str = "t-manajer", password: str = "rahasia-123") -> None:
+    """Through the /login form, with its CSRF token (the pages' own way in)."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    res = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert res.status_code == 302, res.get_data(as_text=True)[:300]

@@ -134,3 +134,25 @@ def test_a_sound_database_is_checked_once(app, issued_api, db):
     assert app.extensions[integrity.HEALTH] is first
     with db.read_session() as s:
         assert s.scalar(sa.text("SELECT count(*) FROM sales")) == 1
+
+
+def test_serve_checks_at_start_up_and_the_till_refuses_to_sell(tmp_path):
+    """The real start-up path: `gerai serve` on a file with a damaged page says so and does not sell."""
+    from durability_helpers import PASSWORD, free_port, gerai_cli, kill, login, once, serve, shop_env
+
+    instance = tmp_path / "instance"
+    env, port, log = shop_env(instance), free_port(), tmp_path / "server.log"
+    gerai_cli(env, "init")
+    gerai_cli(env, "create-user", "ksr", "--role", "cashier", "--password", PASSWORD)
+    db = Database(f"sqlite:///{instance / 'gerai.db'}")
+    stock_a_shop(db)
+    damage_a_page(instance / "gerai.db")
+    server = serve(env, port, log)
+    try:
+        status, body = once(port, "POST", "/sales", sale(), login(port, "ksr"))
+    finally:
+        kill(server, sig=15)
+    assert status == 503 and body["status"] == "database_damaged"
+    text = log.read_text()
+    assert "Database file DAMAGED" in text and "refuse to sell" in text and "gerai restore" in text
+    assert not (instance / "backups").exists()  # a damaged file is not backed up over the good backups

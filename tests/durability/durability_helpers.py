@@ -138,13 +138,27 @@ def sale_body(rng: random.Random) -> dict:
     return {"id": str(uuid.uuid4()), "lines": lines, "payments": [{"method": "cash", "amount": 2_000_000}]}
 
 
+def new_shop(env: dict, users: dict[str, str]) -> None:
+    """`gerai init` and `gerai create-user` for each user, in this process (each CLI start-up costs seconds)."""
+    from gerai import auth, migrate
+    from gerai.config import load_config
+    from gerai.db import Database
+
+    url = load_config(env).database_url
+    migrate.upgrade(url)
+    db = Database(url)
+    try:
+        with db.session() as session:
+            for name, role in users.items():
+                auth.create_user(session, name, role, PASSWORD)
+    finally:
+        db.dispose()
+
+
 def set_up_shop(env: dict, port: int, log) -> tuple[dict, str, subprocess.Popen]:
     """A new shop: three products with plenty of stock, a manager, two cashiers with open shifts; returns
     the cashiers' tokens, the manager's token and the running server."""
-    gerai_cli(env, "init")
-    gerai_cli(env, "create-user", MANAGER, "--role", "manager", "--password", "drill-pass-123")
-    for name in CASHIERS:
-        gerai_cli(env, "create-user", name, "--role", "cashier", "--password", "drill-pass-123")
+    new_shop(env, {MANAGER: "manager", **{name: "cashier" for name in CASHIERS}})
     server = serve(env, port, log)
     try:
         manager = login(port, MANAGER)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import factories as f
-from durability_helpers import damage_a_page, free_port, gerai_cli, kill, serve, shop_env, sign_in
+from durability_helpers import damage_a_page, free_port, kill, new_shop, serve, shop_env, sign_in
 from gerai import backup
 from gerai.cli import main
 from gerai.config import load_config
@@ -160,7 +160,7 @@ def test_the_stock_page_shows_the_last_backup(runner, app, client, settings):
 def test_serve_backs_up_a_shop_that_has_no_backup(tmp_path):
     instance = tmp_path / "instance"
     env, port = shop_env(instance), free_port()
-    gerai_cli(env, "init")
+    new_shop(env, {})
     server = serve({**env, "GERAI_BACKUP_KEEP": "2"}, port, tmp_path / "server.log")
     try:
         deadline = time.monotonic() + 60

@@ -138,12 +138,11 @@ def test_a_sound_database_is_checked_once(app, issued_api, db):
 
 def test_serve_checks_at_start_up_and_the_till_refuses_to_sell(tmp_path):
     """The real start-up path: `gerai serve` on a file with a damaged page says so and does not sell."""
-    from durability_helpers import PASSWORD, free_port, gerai_cli, kill, login, once, serve, shop_env
+    from durability_helpers import free_port, kill, login, new_shop, once, serve, shop_env
 
     instance = tmp_path / "instance"
     env, port, log = shop_env(instance), free_port(), tmp_path / "server.log"
-    gerai_cli(env, "init")
-    gerai_cli(env, "create-user", "ksr", "--role", "cashier", "--password", PASSWORD)
+    new_shop(env, {"ksr": "cashier"})
     db = Database(f"sqlite:///{instance / 'gerai.db'}")
     stock_a_shop(db)
     damage_a_page(instance / "gerai.db")

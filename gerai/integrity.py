@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask_babel import gettext
 
-from gerai.db import READ_ONLY, Database, utcnow
+from gerai.db import READ_ONLY, Database, is_busy, utcnow
 
 HEALTH = "gerai_health"
 DAMAGED_REASON = "database_damaged"
@@ -67,6 +67,8 @@ def check_database(db: Database, *, quick: bool = False) -> Health:
                 for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchmany(MAX_PROBLEMS):
                     problems.append(f"{table} row {rowid} refers to a missing {parent} row")
     except (sa.exc.DBAPIError, sqlite3.DatabaseError) as err:
+        if is_busy(err):
+            raise  # locked is not damaged: answered as busy (503, try again), and checked again next time
         orig = getattr(err, "orig", None) or err
         problems.append(f"SQLite cannot read the database: {orig}")
     return Health(tuple(problems), how, time.perf_counter() - started)

@@ -180,13 +180,15 @@ def import_products_command(file: Path) -> None:
 
 
 @main.command("check-ledger")
+@click.option("--quick", is_flag=True, help="SQLite's quick_check instead of integrity_check and foreign_key_check "
+              "(minutes faster on years of sales; finds damaged pages, not an index that disagrees with its table).")
 @with_appcontext
-def check_ledger_command() -> None:
+def check_ledger_command(quick: bool) -> None:
     """Check the database file (SQLite), then that every stock level equals the sum of its movements; exit 1
     and say what is wrong otherwise."""
     from inventory.ledger import ledger_differences
 
-    found = integrity.check_database(database())
+    found = integrity.check_database(database(), quick=quick)
     _echo_health(found, err=not found.ok)
     if not found.ok:
         _fail(DAMAGED_ADVICE)

@@ -34,6 +34,8 @@ def test_check_ledger_says_the_database_is_sound(runner, db):
     result = gerai(runner, "check-ledger")
     assert result.exit_code == 0, result.output
     assert "Database file OK: SQLite integrity_check" in result.output and "Ledger OK" in result.output
+    result = gerai(runner, "check-ledger", "--quick")
+    assert result.exit_code == 0 and "Database file OK: SQLite quick_check" in result.output
 
 
 def test_check_ledger_refuses_a_damaged_file_and_says_to_restore(runner, db, settings):
@@ -43,6 +45,7 @@ def test_check_ledger_refuses_a_damaged_file_and_says_to_restore(runner, db, set
     assert result.exit_code == 1
     assert "DAMAGED" in result.output and "gerai restore" in result.output
     assert "Traceback" not in result.output and "Ledger OK" not in result.output
+    assert gerai(runner, "check-ledger", "--quick").exit_code == 1
 
 
 def test_check_ledger_finds_a_row_whose_parent_is_gone(runner, db, settings):

@@ -62,8 +62,6 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
                 instance_path=str(settings.instance_path), instance_relative_config=True)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="id",
@@ -77,11 +75,12 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
     Babel(app, locale_selector=select_locale)
     _register_blueprints(app)
 
-    from gerai import guard, web
+    from gerai import guard, security, web
     from gerai.extensions import close_db_session
 
     app.before_request(refuse_nul_characters)
     app.before_request(guard.load_user)
     app.teardown_appcontext(close_db_session)
+    security.install(app, secure_cookies=settings.secure_cookies)
     web.install_template_helpers(app)
     return app

@@ -40,20 +40,21 @@ def refuse_nul_characters() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint, from one explicit list."""
-    from gerai import auth_api, web
+    from gerai import audit_views, auth_api, web
     from gerai.api import make_api
     from inventory import api as inventory_api, signals_api, views as inventory_views
     from pos import api as pos_api, office_api as pos_office_api, views as till_views
     from suppliers import api as suppliers_api, views as suppliers_views
 
     api = make_api(app)
-    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS,
+    for blp in (auth_api.blp, audit_views.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS,
                 *pos_api.BLUEPRINTS, *pos_office_api.BLUEPRINTS):
         api.register_blueprint(blp)
     app.register_blueprint(web.bp)
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(suppliers_views.bp)
     app.register_blueprint(till_views.bp)
+    app.register_blueprint(audit_views.bp)
 
 
 def create_app(settings: Settings | None = None, **overrides: str) -> Flask:

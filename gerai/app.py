@@ -82,6 +82,6 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
     app.before_request(refuse_nul_characters)
     app.before_request(guard.load_user)
     app.teardown_appcontext(close_db_session)
-    security.install(app, secure_cookies=settings.secure_cookies)
+    security.install(app, secure_cookies=settings.secure_cookies, secrets=(settings.secret_key, settings.hub_token))
     web.install_template_helpers(app)
     return app

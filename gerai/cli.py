@@ -46,7 +46,8 @@ def init_command() -> None:
 @main.command("create-user")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--password", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given (a password on the command line stays in the shell's history).")
 @click.option("--supplier", default=None, help="A coordinator's supplier code.")
 @click.option("--area", default=None, help="A monitor's kabupaten or provinsi.")
 @click.option("--full-name", default="")

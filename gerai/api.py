@@ -177,6 +177,8 @@ class GeraiApi(Api):
 
     def handle_http_exception(self, error: HTTPException):
         if not request.path.startswith("/api/"):
+            if error.code == 400 and error.description == "csrf":
+                return _page_error(400, gettext("The form has expired; please try again."))
             return _page_error(error.code or 500)
         data = getattr(error, "data", None) or {}
         code = error.code or 500

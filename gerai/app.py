@@ -40,20 +40,21 @@ def refuse_nul_characters() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint, from one explicit list."""
-    from gerai import auth_api, web
+    from gerai import audit_views, auth_api, web
     from gerai.api import make_api
     from inventory import api as inventory_api, signals_api, views as inventory_views
     from pos import api as pos_api, office_api as pos_office_api, views as till_views
     from suppliers import api as suppliers_api, views as suppliers_views
 
     api = make_api(app)
-    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS,
+    for blp in (auth_api.blp, audit_views.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS,
                 *pos_api.BLUEPRINTS, *pos_office_api.BLUEPRINTS):
         api.register_blueprint(blp)
     app.register_blueprint(web.bp)
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(suppliers_views.bp)
     app.register_blueprint(till_views.bp)
+    app.register_blueprint(audit_views.bp)
 
 
 def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
@@ -62,8 +63,6 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
                 instance_path=str(settings.instance_path), instance_relative_config=True)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="id",
@@ -77,12 +76,13 @@ def create_app(settings: Settings | None = None, **overrides: str) -> Flask:
     Babel(app, locale_selector=select_locale)
     _register_blueprints(app)
 
-    from gerai import guard, integrity, web
+    from gerai import guard, integrity, security, web
     from gerai.extensions import close_db_session
 
     app.before_request(refuse_nul_characters)
     app.before_request(guard.load_user)
     integrity.install(app)  # after the guard: a damaged database refuses signed-in writes
     app.teardown_appcontext(close_db_session)
+    security.install(app, secure_cookies=settings.secure_cookies, secrets=(settings.secret_key, settings.hub_token))
     web.install_template_helpers(app)
     return app

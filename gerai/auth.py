@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gerai import audit
 from gerai.db import transactional, utcnow
 from gerai.errors import Conflict, DomainError, Invalid
 from gerai.fastsql import Prepared
@@ -61,13 +62,15 @@ def _check_new_user(session: Session, username: str, role: str, password: str, s
 
 @transactional
 def create_user(session: Session, username: str, role: str, password: str, *, supplier: str | None = None,
-                full_name: str = "", area: str | None = None) -> User:
+                full_name: str = "", area: str | None = None, actor_id: int | None = None) -> User:
     username = username.strip()
     _check_new_user(session, username, role, password, supplier)
     user = User(username=username, role=role, password_hash=hash_password(password),
                 supplier_code=supplier or None, full_name=full_name, area=area)
     session.add(user)
     session.flush()
+    audit.record(session, "user_create", username, {"role": role, "supplier": supplier or None, "area": area,
+                                                    "full_name": full_name}, user_id=actor_id)
     return user
 
 
@@ -117,13 +120,33 @@ def _clear_failures(session: Session, username: str) -> None:
 
 
 @transactional
-def set_password(session: Session, username: str, password: str) -> None:
+def set_password(session: Session, username: str, password: str, *, actor_id: int | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid("A password needs at least %(n)s characters.", field="password", n=MIN_PASSWORD_LENGTH)
     user = session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         raise Invalid("No user %(username)s.", field="username", username=username)
     user.password_hash = hash_password(password)
+    audit.record(session, "user_password", username, {}, user_id=actor_id)
+
+
+@transactional
+def change_user(session: Session, username: str, *, role: str | None = None, active: bool | None = None,
+                actor_id: int | None = None) -> User:
+    """A new role, or (de)activation: a deactivated user's session and tokens stop working at once."""
+    user = session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise Invalid("No user %(username)s.", field="username", username=username)
+    if role is not None and role not in ROLES:
+        raise Invalid("Unknown role %(role)s; roles are %(roles)s.", field="role", role=role, roles=", ".join(ROLES))
+    if role == "coordinator" and not user.supplier_code:
+        raise Invalid("A coordinator belongs to one supplier: give its code.", field="supplier")
+    before = {"role": user.role, "active": user.active}
+    after = {"role": user.role if role is None else role, "active": user.active if active is None else active}
+    if after != before:
+        user.role, user.active = after["role"], after["active"]
+        audit.record(session, "user_change", username, audit.changed(before, after), user_id=actor_id)
+    return user
 
 
 def password_fingerprint(user: User) -> str:

@@ -61,7 +61,8 @@ def init_command() -> None:
 @main.command("create-user")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--password", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given (a password on the command line stays in the shell's history).")
 @click.option("--supplier", default=None, help="A coordinator's supplier code.")
 @click.option("--area", default=None, help="A monitor's kabupaten or provinsi.")
 @click.option("--full-name", default="")
@@ -77,6 +78,23 @@ def create_user_command(name: str, role: str, password: str, supplier: str | Non
     finally:
         session.close()
     click.echo(f"User {name} ({role}) created.")
+
+
+@main.command("change-user")
+@click.argument("name")
+@click.option("--role", default=None, type=click.Choice(ROLES))
+@click.option("--active/--inactive", default=None, help="Let the user sign in, or stop them (sessions and tokens too).")
+@with_appcontext
+def change_user_command(name: str, role: str | None, active: bool | None) -> None:
+    """Change a user's role, or (de)activate them; the change is in the audit log."""
+    session = database().session()
+    try:
+        user = auth.change_user(session, name, role=role, active=active)
+        click.echo(f"User {name}: role {user.role}, {'active' if user.active else 'inactive'}.")
+    except DomainError as err:
+        _fail(err.message)
+    finally:
+        session.close()
 
 
 @main.command("set-password")

@@ -31,6 +31,7 @@ class Settings:
     timezone: str = "Asia/Jakarta"
     shop_name: str = "Gerai Koperasi Merah Putih"
     shop_address: str = ""
+    secure_cookies: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -78,6 +79,14 @@ def _given(values) -> dict[str, str]:
     return {key: value for key, value in values.items() if value is not None and str(value).strip() != ""}
 
 
+def _flag(name: str, value: str) -> bool:
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, not {value!r}")
+
+
 def load_config(environ: dict[str, str] | None = None, **overrides: str) -> Settings:
     """Build Settings from `environ` (default os.environ) plus `.env`, then `overrides`.
 
@@ -115,5 +124,6 @@ def load_config(environ: dict[str, str] | None = None, **overrides: str) -> Sett
         timezone=timezone,
         shop_name=get("GERAI_SHOP_NAME", "Gerai Koperasi Merah Putih"),
         shop_address=get("GERAI_SHOP_ADDRESS"),
+        secure_cookies=_flag("GERAI_SECURE_COOKIES", get("GERAI_SECURE_COOKIES", "0")),
         extra={k: v for k, v in env.items() if k.startswith("GERAI_")},
     )

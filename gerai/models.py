@@ -46,3 +46,21 @@ class AppSetting(Base):
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when: refunds, discounts, price changes, stock adjustments, user changes.
+
+    Append-only: the app has no path that updates or deletes a row, and the database refuses both
+    (triggers made by migration 0008 on SQLite and PostgreSQL alike)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_at", "at"), sa.Index("ix_audit_log_action_at", "action", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(sa.String(64), default="")
+    action: Mapped[str] = mapped_column(sa.String(40))
+    subject: Mapped[str] = mapped_column(sa.String(120), default="")
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)

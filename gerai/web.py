@@ -49,9 +49,9 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 @guard.public
 def login():
-    error = None
+    error, status = None, 401
     if request.method == "POST" and not guard.csrf_ok():
-        error = gettext("The form has expired; please try again.")
+        error, status = gettext("The form has expired; please try again."), 400
     elif request.method == "POST":
         try:
             user = auth.authenticate(db_session(), request.form.get("username", ""), request.form.get("password", ""),
@@ -64,7 +64,7 @@ def login():
             if lang:
                 session["lang"] = lang
             return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
-    return render_template("login.html", error=error), (401 if error else 200)
+    return render_template("login.html", error=error), (status if error else 200)
 
 
 @bp.post("/logout")

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gerai import audit
 from gerai.db import transactional, utcnow
 from gerai.errors import Conflict, Invalid, NotFound
 from gerai.numbers import format_qty
@@ -132,7 +133,7 @@ def _change_product_fields(session: Session, product: Product, changes: dict[str
                            field="het" if "het" in changes and "price" not in changes else "price")
     if "supplier" in changes:
         _check_supplier(session, changes["supplier"])
-    old_het = product.het
+    old_het, old_price = product.het, product.price
     for key in PRODUCT_FIELDS:
         if key in changes:
             setattr(product, key, changes[key])
@@ -147,6 +148,10 @@ def _change_product_fields(session: Session, product: Product, changes: dict[str
         session.flush()
     if product.het != old_het:
         _record_het(session, product, user_id, changes.get("het_effective_from") or utcnow(), source)
+    if (product.price, product.het) != (old_price, old_het):
+        audit.record(session, "price_change", product.sku, {**audit.changed(
+            {"price": old_price, "het": old_het}, {"price": product.price, "het": product.het}), "source": source},
+            user_id=user_id)
     return product
 
 

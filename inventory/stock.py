@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gerai import audit
 from gerai.db import lock_rows, transactional, utcnow
 from gerai.errors import Conflict, Invalid
 from gerai.numbers import format_qty
@@ -132,6 +133,10 @@ def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = ""
             specs.append(MovementSpec(ln.product.id, diff, "adjustment", field=f"lines.{i}.counted"))
         doc_lines.append(StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty, expected=expected))
     _post(session, doc, specs, doc_lines, f"opname #{doc.id}" + (f" {note}" if note else ""))
+    if specs:
+        audit.record(session, "stock_count", f"opname #{doc.id}", {"note": note, "lines": [
+            [ln.product.sku, dl.expected, dl.qty, dl.qty - dl.expected] for ln, dl in zip(resolved, doc_lines)
+            if dl.qty != dl.expected]}, user_id=user_id, at=doc.at)
     return doc
 
 
@@ -146,4 +151,6 @@ def write_off(session: Session, reason: str, lines: list[dict[str, Any]], *, not
     specs = [MovementSpec(ln.product.id, -ln.qty, "write_off", field=f"lines.{i}.qty") for i, ln in enumerate(resolved)]
     doc_lines = [StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty) for ln in resolved]
     _post(session, doc, specs, doc_lines, f"{reason} #{doc.id}")
+    audit.record(session, "write_off", f"write-off #{doc.id}", {"reason": reason, "note": note, "lines": [
+        [ln.product.sku, ln.qty] for ln in resolved]}, user_id=user_id, at=doc.at)
     return doc

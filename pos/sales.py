@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gerai import audit
 from gerai.db import utcnow, writing
 from gerai.fastsql import Prepared, PreparedIn
 from gerai.errors import Conflict, DomainError, Forbidden, Invalid
@@ -191,12 +192,15 @@ def _record(session: Session, sale: SaleIn, seller: Seller, fp: str, nik_key: by
     if shift_id is None:
         raise NoOpenShift()
     number = counters.next_value(conn, "sale")
+    discounted = any(p.line.unit_price < p.line.catalog_price for p in priced)
     _INSERT_SALE.execute(conn, {
         "id": sale.id, "number": number, "at": at, "cashier_id": seller.user_id, "shift_id": shift_id,
         "member_id": member[0] if member else None, "total": total, "paid": paid, "change": change,
         "buyer_nik_hash": buyer.nik_hash, "buyer_nik_last4": buyer.last4, "buyer_category": buyer.category,
         "subsidy_reference": buyer.reference, "fingerprint": fp,
-        "discount_by": seller.approver_id if any(p.line.unit_price < p.line.catalog_price for p in priced) else None})
+        "discount_by": seller.approver_id if discounted else None})
+    if discounted:
+        _audit_discount(session, sale.id, number, priced, seller, at)
     if buyer.nik_hash:
         check_quotas(session, [(p.rules, p.line.product_id, p.line.qty) for p in priced], buyer.nik_hash, at, tz)
     _post_stock(session, conn, sale.id, number, priced, seller.user_id, at, buyer.nik_hash)
@@ -208,6 +212,13 @@ def _record(session: Session, sale: SaleIn, seller: Seller, fp: str, nik_key: by
                   total, paid, change, sale.member_no if member else None, member[1] if member else None,
                   buyer.last4, buyer.category, buyer.reference, buyer.nik_hash)
     return Outcome(doc, created=True)
+
+
+def _audit_discount(session: Session, sale_id: str, number: int, priced: list[Priced], seller: Seller,
+                    at: datetime) -> None:
+    audit.record(session, "discount_sale", sale_id, {"number": number, "approved_by": seller.approver_id, "lines": [
+        [p.line.sku, p.line.qty, p.line.catalog_price, p.line.unit_price] for p in priced
+        if p.line.unit_price < p.line.catalog_price]}, user_id=seller.user_id, username=seller.username, at=at)
 
 
 def _post_stock(session: Session, conn: sa.Connection, sale_id: str, number: int, priced: list[Priced],

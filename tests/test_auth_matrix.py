@@ -33,6 +33,9 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "/api/docs"): PUBLIC,
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
+    # the audit log (read only)
+    ("GET", "/audit"): MANAGER,
+    ("GET", "/api/v1/audit"): MANAGER,
     # catalog API
     ("GET", "/api/v1/products"): SIGNED_IN,
     ("POST", "/api/v1/products"): MANAGER,

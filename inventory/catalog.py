@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gerai import outbox
 from gerai.db import transactional, utcnow
 from gerai.errors import Conflict, Invalid, NotFound
 from gerai.numbers import format_qty
@@ -106,6 +107,7 @@ def add_product(session: Session, data: dict[str, Any], user_id: int | None, sou
     session.add(StockLevel(product_id=product.id, on_hand=Decimal(0), updated_at=utcnow()))
     if product.het is not None:
         _record_het(session, product, user_id, utcnow(), source)
+    _emit_product(session, product, source)
     return product
 
 
@@ -147,7 +149,17 @@ def _change_product_fields(session: Session, product: Product, changes: dict[str
         session.flush()
     if product.het != old_het:
         _record_het(session, product, user_id, changes.get("het_effective_from") or utcnow(), source)
+    _emit_product(session, product, source)
     return product
+
+
+def _emit_product(session: Session, product: Product, source: str) -> None:
+    """A product made or changed at the shop reaches the hub (the hub's own changes came from it)."""
+    if source == "hub":
+        return
+    outbox.emit(session, "product", {"sku": product.sku, "name": product.name, "category": product.category,
+                                     "unit": product.unit, "price": product.price, "het": product.het,
+                                     "supplier": product.supplier_code, "active": product.active}, utcnow())
 
 
 def _check_held_quantities_fit_unit(session: Session, product: Product) -> None:

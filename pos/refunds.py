@@ -18,6 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gerai import outbox
 from gerai.db import lock_rows, utcnow, writing
 from gerai.errors import Conflict, Invalid
 from gerai.numbers import format_qty, qty_str
@@ -112,6 +113,9 @@ def _record(session: Session, head, refund: RefundIn, user_id: int, fp: str, at:
          "product_id": p.line.product_id, "qty": p.qty, "unit_price": p.line.unit_price, "amount": p.amount,
          "movement_id": m.movement_id} for i, (p, m) in enumerate(zip(parts, posted))])
     _give_back(session, head.buyer_nik_hash, parts, refund.id, number, user_id, at)
+    outbox.emit(session, "refund", {"refund_id": refund.id, "sale_id": head.id, "at": outbox.iso(at), "total": total,
+                                    "lines": [{"sku": p.line.sku, "qty": qty_str(p.qty), "amount": p.amount}
+                                              for p in parts]}, at)
 
 
 def _give_back(session: Session, nik_hash: str | None, parts: list[Part], refund_id: str, number: int, user_id: int,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gerai import outbox
 from gerai.db import lock_rows, transactional, utcnow
 from gerai.errors import Conflict, Invalid, NotFound
 from gerai.numbers import qty_str
@@ -129,6 +130,7 @@ def add_request(session: Session, request_id: str, supplier: str, lines: list[di
     session.add(req)
     _history(req, "draft" if draft else "submitted", user_id, note, at)
     session.flush()
+    emit_snapshot(session, req)
     return req
 
 
@@ -163,6 +165,7 @@ def submit_request(session: Session, request_id: str, *, user_id: int | None = N
     if req.status != "draft":
         raise NotADraft(id=req.id, status=req.status)
     _history(req, "submitted", user_id)
+    emit_snapshot(session, req)
     return req
 
 
@@ -174,6 +177,7 @@ def cancel_request(session: Session, request_id: str, reason: str, *, user_id: i
         raise NotCancellable(id=req.id, status=req.status)
     req.cancel_reason = reason[:200]
     _history(req, "cancelled", user_id, reason)
+    emit_snapshot(session, req)
     return req
 
 
@@ -193,6 +197,7 @@ def dispatch_request(session: Session, request_id: str, lines: list[dict[str, An
         line.dispatched_qty = given["qty"]
     req.eta = eta
     _history(req, "dispatched", user_id, note)
+    emit_snapshot(session, req)
     return req
 
 
@@ -226,6 +231,24 @@ def record_receipt(session: Session, document: StockDocument) -> None:
     complete = all(ln.received_qty >= ln.qty for ln in req.lines)
     _history(req, "received" if complete else "partially_received", document.user_id,
              receipt_note(document.reference, req.lines), document.at, document.id)
+    emit_snapshot(session, req)
+
+
+def snapshot(req: RestockRequest) -> dict[str, Any]:
+    """The request as the hub keeps it (notes/SYNC.md, `restock_request`)."""
+    return {"request_id": req.id, "supplier": req.supplier_code, "status": req.status, "auto": req.auto,
+            "note": req.note, "created_at": outbox.iso(req.created_at), "updated_at": outbox.iso(req.updated_at),
+            "lines": [{"sku": ln.product.sku, "name": ln.product.name, "unit": ln.product.unit, "qty": qty_str(ln.qty),
+                       "dispatched_qty": None if ln.dispatched_qty is None else qty_str(ln.dispatched_qty),
+                       "received_qty": qty_str(ln.received_qty)} for ln in req.lines]}
+
+
+def emit_snapshot(session: Session, req: RestockRequest) -> None:
+    """Every change of a request reaches the hub as its full snapshot, in the change's transaction.
+    A draft is the shop's own until submitted: the hub hears of it from its submission on."""
+    if req.status == "draft" or (req.status == "cancelled" and not any(h.status == "submitted" for h in req.history)):
+        return
+    outbox.emit(session, "restock_request", snapshot(req), req.updated_at)
 
 
 def receipt_note(reference: str, lines: list[RestockRequestLine]) -> str:

@@ -1,0 +1,142 @@
+"""The shop's outbox: every change the hub must hear of, as an event with a gapless per-shop seq.
+
+Services call `emit` / `emit_many` inside the transaction of the change itself, so an event
+exists exactly when its change was committed (a refused sale leaves none). The next seq is the
+largest one plus one, read under the write lock: SQLite holds one writer at a time (BEGIN
+IMMEDIATE), and on PostgreSQL the one `sync_state` row is locked FOR UPDATE first, so two
+writers never take the same number and a rolled-back writer leaves no hole.
+
+Plain Core statements run through `gerai.fastsql` (a sale emits eleven events on the till's hot
+path). The sync client (suppliers.sync_client) reads the events after `pushed_through`; events
+stay after they are pushed. See notes/SYNC.md for the event shapes.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from gerai.db import Base, UTCDateTime
+from gerai.fastsql import Prepared
+
+STATE_ID = 1
+
+
+class OutboxEvent(Base):
+    """One event for the hub, in the order the shop made its changes (seq 1, 2, 3... no gaps)."""
+
+    __tablename__ = "outbox_events"
+
+    seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    id: Mapped[str] = mapped_column(sa.String(36), unique=True)  # UUID: the hub recognises a resend by it
+    type: Mapped[str] = mapped_column(sa.String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[str] = mapped_column(sa.Text)  # JSON
+
+
+class SyncState(Base):
+    """One row: how far the hub has taken this shop's events, and where its feed was read to."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    pushed_through: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default=sa.text("0"))
+    pull_cursor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default=sa.text("0"))
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_pull_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+OUTBOX = OutboxEvent.__table__
+STATE = SyncState.__table__
+
+_MAX_SEQ = Prepared(sa.select(sa.func.coalesce(sa.func.max(OUTBOX.c.seq), 0)))
+_INSERT = Prepared(OUTBOX.insert())
+_LOCK_STATE = sa.select(STATE.c.id).where(STATE.c.id == STATE_ID).with_for_update()
+
+
+def ensure_state(conn: sa.Connection) -> None:
+    """The one sync_state row exists (a fresh database, or one whose tables a test emptied)."""
+    if conn.execute(sa.select(STATE.c.id).where(STATE.c.id == STATE_ID)).first() is not None:
+        return
+    values = {"id": STATE_ID, "pushed_through": 0, "pull_cursor": 0}
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(STATE).values(**values).on_conflict_do_nothing())
+    else:
+        conn.execute(sa.insert(STATE).prefix_with("OR IGNORE").values(**values))
+
+
+def lock(conn: sa.Connection) -> None:
+    """Hold the outbox's write lock for the rest of the transaction (PostgreSQL: the state row;
+    SQLite: its one write lock is already held since BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "sqlite":
+        return
+    if conn.execute(_LOCK_STATE).first() is None:
+        ensure_state(conn)
+        conn.execute(_LOCK_STATE)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def encode(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]], at: datetime) -> list[int]:
+    """Append (type, data) events at time `at` in the caller's transaction; their seqs, in order."""
+    events = list(events)
+    if not events:
+        return []
+    conn = session.connection()
+    lock(conn)
+    last = _MAX_SEQ.scalar(conn)
+    rows = [{"seq": last + i, "id": new_id(), "type": type_, "at": at, "data": encode(data)}
+            for i, (type_, data) in enumerate(events, start=1)]
+    _INSERT.executemany(conn, rows)
+    return [row["seq"] for row in rows]
+
+
+def emit(session: Session, type_: str, data: dict[str, Any], at: datetime) -> int:
+    """Append one event in the caller's transaction; its seq."""
+    return emit_many(session, [(type_, data)], at)[0]
+
+
+def iso(at: datetime | None) -> str | None:
+    """Times in events: ISO 8601 in UTC."""
+    return None if at is None else at.isoformat()
+
+
+# --- reading and renumbering (the sync client) ------------------------------------------------
+
+def last_seq(conn: sa.Connection) -> int:
+    return conn.execute(sa.select(sa.func.coalesce(sa.func.max(OUTBOX.c.seq), 0))).scalar_one()
+
+
+def events_after(conn: sa.Connection, seq: int, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` events after `seq`, as the push body carries them."""
+    rows = conn.execute(sa.select(OUTBOX.c.id, OUTBOX.c.seq, OUTBOX.c.type, OUTBOX.c.at, OUTBOX.c.data)
+                        .where(OUTBOX.c.seq > seq).order_by(OUTBOX.c.seq).limit(limit))
+    return [{"id": r.id, "seq": r.seq, "type": r.type, "at": iso(r.at), "data": json.loads(r.data)} for r in rows]
+
+
+def renumber_after(conn: sa.Connection, kept_through: int, follow: int) -> int:
+    """Move every event after `kept_through` to follow `follow` (seq kept_through+1 -> follow+1...),
+    in order and without gaps; the caller holds the lock (`lock`). Two steps through negative
+    numbers: a single `seq = seq + n` could meet a row not moved yet under the primary key.
+    Returns how many events moved."""
+    delta = follow - kept_through
+    if delta == 0:
+        return 0
+    moved = conn.execute(OUTBOX.update().where(OUTBOX.c.seq > kept_through)
+                         .values(seq=-(OUTBOX.c.seq + delta))).rowcount
+    conn.execute(OUTBOX.update().where(OUTBOX.c.seq < 0).values(seq=-OUTBOX.c.seq))
+    return moved

@@ -13,7 +13,8 @@ stay after they are pushed. See notes/SYNC.md for the event shapes.
 from __future__ import annotations
 
 import json
-import uuid
+import random
+import time
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -83,23 +84,42 @@ def lock(conn: sa.Connection) -> None:
         conn.execute(_LOCK_STATE)
 
 
+def new_ids(count: int) -> list[str]:
+    """Time-ordered UUIDs (version 7: milliseconds since 1970, then random bits): the unique index
+    on `id` grows at its end as seq does, instead of taking a random page per event (a sale writes
+    eleven). One random draw per call, the ids of a call consecutive after it; written out by hand
+    (`uuid.UUID` and `os.urandom` per id cost more than the rest of an event)."""
+    ms = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | 0b10 << 62
+    rand = _random.getrandbits(73)  # 12 bits + 62 bits, one spare for the counter to carry into
+    out = []
+    for i in range(count):
+        r = rand + i
+        h = f"{ms | (r >> 62 & 0xFFF) << 64 | r & _LOW62:032x}"
+        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return out
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return new_ids(1)[0]
 
 
-def encode(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+_random = random.Random()  # uniqueness, not secrecy: seeded from os.urandom
+_LOW62 = (1 << 62) - 1
+encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # one encoder, not one per event
 
 
-def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]], at: datetime) -> list[int]:
-    """Append (type, data) events at time `at` in the caller's transaction; their seqs, in order."""
+def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any] | str]], at: datetime) -> list[int]:
+    """Append (type, data) events at time `at` in the caller's transaction; their seqs, in order.
+    `data` is a dict, or its JSON text already written (the ledger's movements)."""
     events = list(events)
     if not events:
         return []
     conn = session.connection()
     lock(conn)
     last = _MAX_SEQ.scalar(conn)
-    rows = [{"seq": last + i, "id": new_id(), "type": type_, "at": at, "data": encode(data)}
+    ids = new_ids(len(events))
+    rows = [{"seq": last + i, "id": ids[i - 1], "type": type_, "at": at,
+             "data": data if isinstance(data, str) else encode(data)}
             for i, (type_, data) in enumerate(events, start=1)]
     _INSERT.executemany(conn, rows)
     return [row["seq"] for row in rows]

@@ -195,3 +195,42 @@ def update_supplier(session: Session, code: str, changes: dict[str, Any]) -> Sup
     for key, value in changes.items():
         setattr(supplier, key, value)
     return supplier
+
+
+# --- HET and catalog from the hub (master for regulated prices) --------------------------------
+
+def set_het_from_hub(session: Session, product: Product, het: int | None, effective_from: datetime,
+                     now: datetime) -> bool:
+    """Add a HET the hub sent to the product's history, in the caller's transaction. Effective now:
+    it becomes the product's HET (unless the history holds a later one already) and a price above it
+    is lowered to it. Dated ahead: kept pending until `apply_due_hets` reaches its day. True if the
+    product's HET changed now."""
+    pending = effective_from > now
+    session.add(HetChange(product_id=product.id, het=het, effective_from=effective_from, source="hub",
+                          pending=pending, note="hub"))
+    if pending:
+        return False
+    return _make_current(session, product, het, effective_from)
+
+
+def _make_current(session: Session, product: Product, het: int | None, effective_from: datetime) -> bool:
+    later = session.scalar(sa.select(sa.func.count()).select_from(HetChange).where(
+        HetChange.product_id == product.id, HetChange.pending.is_(False), HetChange.effective_from > effective_from))
+    if later or product.het == het:
+        return False
+    product.het = het
+    if het is not None and product.price > het:
+        product.price = het
+    return True
+
+
+def apply_due_hets(session: Session, now: datetime) -> int:
+    """HETs from the hub whose day has come: each becomes its product's HET (prices above it lowered),
+    in date order, in the caller's transaction. How many were applied."""
+    due = list(session.scalars(sa.select(HetChange).where(HetChange.pending.is_(True), HetChange.effective_from <= now)
+                               .order_by(HetChange.effective_from, HetChange.id)))
+    for change in due:
+        change.pending = False
+        session.flush()
+        _make_current(session, session.get(Product, change.product_id), change.het, change.effective_from)
+    return len(due)

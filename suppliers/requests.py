@@ -201,6 +201,35 @@ def dispatch_request(session: Session, request_id: str, lines: list[dict[str, An
     return req
 
 
+def apply_dispatch(session: Session, request_id: str, lines: list[dict[str, Any]], *, eta: datetime | None = None,
+                   dispatch_id: str = "", at: datetime | None = None) -> RestockRequest | None:
+    """A dispatch the hub's coordinator made (pulled from the hub), in the caller's transaction: the
+    request is dispatched and what is on its way is added per line, so it shows as an expected delivery.
+    A second (part) dispatch adds to the first. None for a request this shop does not have, or one
+    already cancelled or fully received (nothing is expected any more)."""
+    req = session.scalar(lock_rows(sa.select(RestockRequest).where(RestockRequest.id == str(request_id)), session))
+    if req is None or req.status not in OPEN_STATUSES:
+        return None
+    by_sku = {ln.sku: ln for ln in req.lines}
+    for given in lines:
+        line = by_sku.get(given["sku"])
+        if line is None:
+            product = session.scalar(sa.select(Product).where(Product.sku == given["sku"]))
+            if product is None:
+                continue
+            line = RestockRequestLine(product=product, product_id=product.id, position=len(req.lines), qty=Decimal(0),
+                                      received_qty=Decimal(0))
+            req.lines.append(line)
+            by_sku[product.sku] = line
+        line.dispatched_qty = (line.dispatched_qty or Decimal(0)) + given["qty"]
+    if eta is not None:
+        req.eta = eta
+    status = "dispatched" if req.status == "submitted" else req.status
+    _history(req, status, None, f"dispatch {dispatch_id}".strip(), at)
+    emit_snapshot(session, req)
+    return req
+
+
 def record_receipt(session: Session, document: StockDocument) -> None:
     """Listener: a goods receipt naming a request records what arrived against what was asked."""
     if not document.restock_request_id:

@@ -21,7 +21,7 @@ from gerai import outbox
 from gerai.db import transactional, utcnow
 from gerai.errors import DomainError
 from gerai.numbers import QuantityError, parse_qty
-from inventory import catalog
+from inventory import barcodes, catalog
 from inventory.models import CATEGORIES, Product, ProductBarcode, Supplier
 from inventory.rules import UNITS
 from suppliers import requests
@@ -105,11 +105,13 @@ def _new_product(session: Session, data: dict, het: int) -> dict:
     if supplier is not None and session.get(Supplier, supplier) is None:
         session.add(Supplier(code=str(supplier)[:30], name=str(supplier)))
         session.flush()
-    owned = set(session.scalars(sa.select(ProductBarcode.barcode)
-                                .where(ProductBarcode.barcode.in_(data.get("barcodes") or []))))
+    codes = [str(c).strip() for c in data.get("barcodes") or []]
+    owned = set(session.scalars(sa.select(ProductBarcode.barcode).where(ProductBarcode.barcode.in_(codes))))
+    # a barcode another product here already has, or one that fails its check digit, is left off
+    codes = [c for c in dict.fromkeys(codes) if c not in owned and barcodes.barcode_problem_template(c) is None]
     new = {"sku": str(data["sku"]), "name": str(data.get("name") or data["sku"])[:200], "category": category,
            "unit": unit, "price": het, "het": het, "subsidised": bool(data.get("subsidised")), "supplier": supplier,
-           "barcodes": [c for c in data.get("barcodes") or [] if c not in owned]}
+           "barcodes": codes}
     quota = data.get("quota")
     if quota:
         try:

@@ -230,6 +230,24 @@ def apply_dispatch(session: Session, request_id: str, lines: list[dict[str, Any]
     return req
 
 
+def expected_deliveries(session: Session) -> list[dict[str, Any]]:
+    """Requests the supplier dispatched and the shop has not fully received: what to receive against
+    (the receive-goods page lists them; inventory asks through the app, never importing this package)."""
+    reqs = session.scalars(sa.select(RestockRequest).where(RestockRequest.status.in_(("dispatched", "partially_received")))
+                           .order_by(RestockRequest.eta.is_(None), RestockRequest.eta, RestockRequest.created_at))
+    out = []
+    for req in reqs:
+        lines = []
+        for ln in req.lines:
+            coming = (ln.dispatched_qty if ln.dispatched_qty is not None else ln.qty) - ln.received_qty
+            if coming > 0:
+                lines.append({"sku": ln.sku, "name": ln.product.name, "unit": ln.product.unit, "qty": coming})
+        if lines:
+            out.append({"id": req.id, "supplier": req.supplier_code, "eta": req.eta, "status": req.status,
+                        "created_at": req.created_at, "lines": lines})
+    return out
+
+
 def record_receipt(session: Session, document: StockDocument) -> None:
     """Listener: a goods receipt naming a request records what arrived against what was asked."""
     if not document.restock_request_id:

@@ -264,7 +264,7 @@ def sync_round(db: Database, hub: Hub, tz: ZoneInfo) -> RoundResult:
     except SyncError as err:
         _update_state(db, last_error=str(err)[:1000])
         raise
-    _update_state(db, last_error=None)
+    _update_state(db, last_error=None, last_pull_at=utcnow())  # the time of the last whole round
     return result
 
 

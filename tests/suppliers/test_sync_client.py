@@ -370,3 +370,39 @@ def test_the_gzip_body_is_what_the_contract_says(db, hub):
     assert body["outlet"] == hub.outlet
     assert [sorted(e) for e in body["events"]] == [["at", "data", "id", "seq", "type"]] * 2
     assert body["events"][0]["data"] == {"n": 0}
+
+
+def test_gerai_serve_syncs_in_the_background_and_never_logs_the_token(instance, db, hub):
+    import time
+
+    with db.session() as s:
+        f.product(s, "GULA", price=18000)
+    db.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = Path(sys.executable).with_name("gerai")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-c", "from gerai.cli import main; main()"]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GERAI_")}
+    environ.update({"GERAI_INSTANCE": str(instance), "GERAI_SECRET_KEY": "k" * 32, "GERAI_HUB_URL": hub.url,
+                    "GERAI_HUB_TOKEN": hub.token, "GERAI_OUTLET": hub.outlet, "GERAI_SYNC_INTERVAL": "1"})
+    hub.cut_before = 1  # the first round fails: the loop goes on
+    proc = subprocess.Popen([*cmd, "serve", "--port", str(port)], env=environ, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while hub.accepted_through < 1 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert hub.accepted_through == 1  # the product event
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert f"Syncing with {hub.url} as {hub.outlet} every 1 s." in output
+    assert "sync failed (1 in a row)" in output
+    assert hub.token not in output
+
+
+def test_a_bad_sync_interval_is_named(instance):
+    out = _gerai(instance, "serve", "--port", "1", GERAI_HUB_URL="http://127.0.0.1:9", GERAI_HUB_TOKEN="t",
+                 GERAI_OUTLET="o", GERAI_SYNC_INTERVAL="often")
+    assert out.returncode != 0 and "GERAI_SYNC_INTERVAL" in out.stderr

@@ -221,7 +221,10 @@ def apply_dispatch(session: Session, request_id: str, lines: list[dict[str, Any]
                                       received_qty=Decimal(0))
             req.lines.append(line)
             by_sku[product.sku] = line
-        line.dispatched_qty = (line.dispatched_qty or Decimal(0)) + given["qty"]
+        so_far = (line.dispatched_qty or Decimal(0)) + given["qty"]
+        if given.get("dispatched_qty") is not None:  # the hub's running total: the same dispatch twice adds nothing
+            so_far = max(line.dispatched_qty or Decimal(0), given["dispatched_qty"])
+        line.dispatched_qty = so_far
     if eta is not None:
         req.eta = eta
     status = "dispatched" if req.status == "submitted" else req.status

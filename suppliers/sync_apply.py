@@ -51,7 +51,9 @@ def _parse_time(value: Any) -> datetime | None:
 
 def _lines(data: dict) -> list[dict]:
     try:
-        return [{"sku": str(ln["sku"]), "qty": parse_qty(ln["qty"])} for ln in data.get("lines") or []]
+        return [{"sku": str(ln["sku"]), "qty": parse_qty(ln["qty"]),
+                 "dispatched_qty": None if ln.get("dispatched_qty") is None else parse_qty(ln["dispatched_qty"])}
+                for ln in data.get("lines") or []]
     except (KeyError, TypeError, QuantityError) as err:
         raise Unusable(f"bad lines: {err}") from None
 

@@ -211,15 +211,19 @@ def test_pulled_dispatch_het_and_product_are_applied_with_the_cursor(db, hub):
                              "supplier": "BULOG", "barcodes": [f.ean13(17), "8990000000017"]})
     hub.add_feed("product", {"sku": "GULA", "name": "Gula pasir", "het": 17500})
     hub.add_feed("product", {"sku": "NOHET", "name": "Tanpa HET", "category": "sembako", "unit": "pcs", "het": None})
+    hub.add_feed("dispatch", {"request_id": rid, "dispatch_id": "d-2", "supplier": "BULOG", "eta": None,
+                              "lines": [{"sku": "MINYAK", "qty": "2.000", "dispatched_qty": "2.000"}]})
+    hub.add_feed("dispatch", {"request_id": rid, "dispatch_id": "d-2", "supplier": "BULOG", "eta": None,
+                              "lines": [{"sku": "MINYAK", "qty": "2.000", "dispatched_qty": "2.000"}]})  # sent twice
     hub.add_feed("price_list_v9", {"anything": 1})
     hub.add_feed("dispatch", {"request_id": str(uuid.uuid4()), "lines": []})  # not this shop's request
     result = sync_client.sync_round(db, hub_of(hub), TZ)
-    assert result.pulled == 8 and result.applied == 5 and result.skipped == 3
-    assert state(db).pull_cursor == 8
+    assert result.pulled == 10 and result.applied == 7 and result.skipped == 3
+    assert state(db).pull_cursor == 10
     with db.read_session() as s:
         req = s.get(RestockRequest, rid)
         assert req.status == "dispatched" and req.eta is not None
-        assert {ln.sku: ln.dispatched_qty for ln in req.lines} == {"GULA": Decimal(12), "MINYAK": None}
+        assert {ln.sku: ln.dispatched_qty for ln in req.lines} == {"GULA": Decimal(12), "MINYAK": Decimal(2)}
         gula = s.scalar(sa.select(Product).where(Product.sku == "GULA"))
         assert (gula.name, gula.het, gula.price) == ("Gula pasir", 17500, 17500)  # lowered to the new HET
         minyak = s.scalar(sa.select(Product).where(Product.sku == "MINYAK"))
@@ -237,7 +241,7 @@ def test_pulled_dispatch_het_and_product_are_applied_with_the_cursor(db, hub):
     assert snaps[-1]["status"] == "dispatched"
     # nothing new: the next round pulls nothing and keeps the cursor
     assert sync_client.sync_round(db, hub_of(hub), TZ).pulled == 0
-    assert state(db).pull_cursor == 8
+    assert state(db).pull_cursor == 10
     # receiving against the dispatched request
     with db.session() as s:
         stock.receive_goods(s, "BULOG", "SJ-9", [{"sku": "GULA", "qty": Decimal(12), "unit_cost": 15000}],

@@ -143,6 +143,7 @@ def serve_command(host: str, port: int, threads: int, demo: bool) -> None:
         click.echo(f"The till will refuse to sell and every page shows a warning. {DAMAGED_ADVICE}", err=True)
     if database().dialect == "sqlite" and (found is None or found.ok):
         _start_daily_backups(app)
+    _start_sync_loop()
     click.echo(f"Gerai POS ({settings().role}) at http://{host}:{port}/  (Ctrl+C stops it)")
     serve(app, host=host, port=port, threads=threads, ident="gerai", clear_untrusted_proxy_headers=True)
 
@@ -296,3 +297,58 @@ def import_sales_command(file: Path) -> None:
     span = f" from {result.first} to {result.last}" if result.first else ""
     click.echo(f"Imported {result.rows} row(s): sales of {result.products} product(s) on {result.days} day(s){span}. "
                "Count the stock now (stock opname) to set today's on-hand.")
+
+
+def sync_interval(s) -> float:
+    """GERAI_SYNC_INTERVAL: seconds between rounds of the background sync (default 60)."""
+    raw = s.extra.get("GERAI_SYNC_INTERVAL", "60")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise click.ClickException(f"GERAI_SYNC_INTERVAL must be a number of seconds, not {raw!r}") from None
+    if not 1 <= value <= 86400:
+        raise click.ClickException(f"GERAI_SYNC_INTERVAL must be between 1 and 86400 seconds, not {raw!r}")
+    return value
+
+
+def _start_sync_loop():
+    """A shop with GERAI_HUB_URL syncs in the background (a daemon thread: it never holds the server up)."""
+    import logging
+
+    from suppliers import sync_client
+
+    s = settings()
+    if s.role != "shop" or not s.hub_url:
+        return None
+    try:
+        hub = sync_client.hub_from_settings(s)
+    except sync_client.SyncError as err:
+        click.echo(f"Sync with the hub is off: {err}", err=True)
+        return None
+    logging.getLogger("gerai.sync").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    loop = sync_client.SyncLoop(database(), hub, s.tz, sync_interval(s))
+    loop.start()
+    click.echo(f"Syncing with {hub.url} as {hub.outlet} every {int(loop.interval)} s.")
+    return loop
+
+
+@main.command("sync")
+@click.option("--hub", "hub_url", default=None, help="The hub's address (default GERAI_HUB_URL).")
+@click.option("--token", default=None, help="This shop's sync token (default GERAI_HUB_TOKEN).")
+@with_appcontext
+def sync_command(hub_url: str | None, token: str | None) -> None:
+    """One push-and-pull round with the hub; prints what moved."""
+    from suppliers import sync_client
+
+    s = settings()
+    if s.role != "shop":
+        _fail("gerai sync runs on a shop (GERAI_ROLE=shop), not on the hub")
+    migrate.upgrade(database().url)
+    try:
+        hub = sync_client.hub_from_settings(s, hub_url, token)
+        result = sync_client.sync_round(database(), hub, s.tz)
+    except sync_client.SyncError as err:
+        _fail(str(err))
+    click.echo(result.summary())

@@ -5,7 +5,7 @@ import importlib
 
 import sqlalchemy as sa
 
-MODEL_MODULES = ("gerai.models", "inventory.models", "inventory.sales_history", "inventory.empties", "suppliers.models",
+MODEL_MODULES = ("gerai.models", "gerai.outbox", "inventory.models", "inventory.sales_history", "inventory.empties", "suppliers.models",
                  "pos.models")
 # Modules naming (in UNMODELLED) the tables and indexes their migrations make beside the models
 # (inventory.search: SQLite's FTS5 table and its shadow tables, the trigram and NOCASE indexes).

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gerai import audit
+from gerai import audit, outbox
 from gerai.db import transactional, utcnow
 from gerai.errors import Conflict, Invalid, NotFound
 from gerai.numbers import format_qty
@@ -107,6 +107,7 @@ def add_product(session: Session, data: dict[str, Any], user_id: int | None, sou
     session.add(StockLevel(product_id=product.id, on_hand=Decimal(0), updated_at=utcnow()))
     if product.het is not None:
         _record_het(session, product, user_id, utcnow(), source)
+    _emit_product(session, product, source)
     return product
 
 
@@ -152,7 +153,17 @@ def _change_product_fields(session: Session, product: Product, changes: dict[str
         audit.record(session, "price_change", product.sku, {**audit.changed(
             {"price": old_price, "het": old_het}, {"price": product.price, "het": product.het}), "source": source},
             user_id=user_id)
+    _emit_product(session, product, source)
     return product
+
+
+def _emit_product(session: Session, product: Product, source: str) -> None:
+    """A product made or changed at the shop reaches the hub (the hub's own changes came from it)."""
+    if source == "hub":
+        return
+    outbox.emit(session, "product", {"sku": product.sku, "name": product.name, "category": product.category,
+                                     "unit": product.unit, "price": product.price, "het": product.het,
+                                     "supplier": product.supplier_code, "active": product.active}, utcnow())
 
 
 def _check_held_quantities_fit_unit(session: Session, product: Product) -> None:
@@ -188,3 +199,42 @@ def update_supplier(session: Session, code: str, changes: dict[str, Any]) -> Sup
     for key, value in changes.items():
         setattr(supplier, key, value)
     return supplier
+
+
+# --- HET and catalog from the hub (master for regulated prices) --------------------------------
+
+def set_het_from_hub(session: Session, product: Product, het: int | None, effective_from: datetime,
+                     now: datetime) -> bool:
+    """Add a HET the hub sent to the product's history, in the caller's transaction. Effective now:
+    it becomes the product's HET (unless the history holds a later one already) and a price above it
+    is lowered to it. Dated ahead: kept pending until `apply_due_hets` reaches its day. True if the
+    product's HET changed now."""
+    pending = effective_from > now
+    session.add(HetChange(product_id=product.id, het=het, effective_from=effective_from, source="hub",
+                          pending=pending, note="hub"))
+    if pending:
+        return False
+    return _make_current(session, product, het, effective_from)
+
+
+def _make_current(session: Session, product: Product, het: int | None, effective_from: datetime) -> bool:
+    later = session.scalar(sa.select(sa.func.count()).select_from(HetChange).where(
+        HetChange.product_id == product.id, HetChange.pending.is_(False), HetChange.effective_from > effective_from))
+    if later or product.het == het:
+        return False
+    product.het = het
+    if het is not None and product.price > het:
+        product.price = het
+    return True
+
+
+def apply_due_hets(session: Session, now: datetime) -> int:
+    """HETs from the hub whose day has come: each becomes its product's HET (prices above it lowered),
+    in date order, in the caller's transaction. How many were applied."""
+    due = list(session.scalars(sa.select(HetChange).where(HetChange.pending.is_(True), HetChange.effective_from <= now)
+                               .order_by(HetChange.effective_from, HetChange.id)))
+    for change in due:
+        change.pending = False
+        session.flush()
+        _make_current(session, session.get(Product, change.product_id), change.het, change.effective_from)
+    return len(due)

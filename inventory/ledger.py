@@ -17,8 +17,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from gerai import outbox
 from gerai.fastsql import Prepared, PreparedIn, last_rowids
-from gerai.numbers import QTY_MAX, format_qty
+from gerai.numbers import QTY_MAX, format_qty, qty_str
 from inventory import events, sales_history
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.rules import InsufficientStock, StockTooLarge, moving_average_cost
@@ -47,11 +48,16 @@ class Posted:
 
 # Built once: the sale hot path posts through here (DESIGN.md, Targets), and building and
 # caching a statement costs more than running it on SQLite.
-_LEVELS = PreparedIn(lambda ids: sa.select(LEVELS.c.product_id, LEVELS.c.on_hand, LEVELS.c.avg_cost)
+# The level rows with their product's sku, name and unit (the hub's movement events name them).
+PRODUCTS = Product.__table__
+_LEVEL_COLUMNS = (LEVELS.c.product_id, LEVELS.c.on_hand, LEVELS.c.avg_cost, PRODUCTS.c.sku, PRODUCTS.c.name,
+                  PRODUCTS.c.unit)
+_LEVELS_OF = LEVELS.join(PRODUCTS, PRODUCTS.c.id == LEVELS.c.product_id)
+_LEVELS = PreparedIn(lambda ids: sa.select(*_LEVEL_COLUMNS).select_from(_LEVELS_OF)
                     .where(LEVELS.c.product_id.in_(ids)).order_by(LEVELS.c.product_id))
-_LOCK_LEVELS = (sa.select(LEVELS.c.product_id, LEVELS.c.on_hand, LEVELS.c.avg_cost)
+_LOCK_LEVELS = (sa.select(*_LEVEL_COLUMNS).select_from(_LEVELS_OF)
                 .where(LEVELS.c.product_id.in_(sa.bindparam("p_ids", expanding=True)))
-                .order_by(LEVELS.c.product_id).with_for_update())
+                .order_by(LEVELS.c.product_id).with_for_update(of=LEVELS))
 # On SQLite the movements go in with one executemany on the driver (gerai.fastsql) and their ids
 # are the consecutive rowids it assigned; elsewhere one INSERT ... RETURNING in parameter order.
 _INSERT_MOVES = Prepared(sa.insert(MOVEMENTS))
@@ -74,7 +80,8 @@ def _lock_levels(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict]
     """The levels, locked: FOR UPDATE in product order; SQLite already holds its write lock."""
     rows = (_LEVELS.all(conn, product_ids) if conn.dialect.name == "sqlite"
             else conn.execute(_LOCK_LEVELS, {"p_ids": product_ids}).all())
-    return {pid: {"on_hand": on_hand, "avg_cost": avg_cost} for pid, on_hand, avg_cost in rows}
+    return {pid: {"on_hand": on_hand, "avg_cost": avg_cost, "product": (sku, name, unit)}
+            for pid, on_hand, avg_cost, sku, name, unit in rows}
 
 
 def _refuse_shortage(session: Session, spec: MovementSpec, on_hand: Decimal) -> InsufficientStock:
@@ -121,12 +128,28 @@ def post_movements(session: Session, specs: list[MovementSpec], *, at: datetime,
     _UPDATE_LEVELS[sold].executemany(conn, [{"pid": pid, "on_hand": lv["on_hand"], "avg_cost": lv["avg_cost"],
                                              "last_id": last_id[pid], "at": at, "moves": moves[pid]}
                                             for pid, lv in levels.items()])
+    outbox.emit_many(session, _movement_events(rows, ids, levels), at)
     after = {pid: lv["on_hand"] for pid, lv in levels.items()}
     sales_history.record(session, specs, before, after, at)
     if events.has_listeners(session, events.STOCK_POSTED):
         events.announce(session, events.STOCK_POSTED, at=at,
                         changes=[events.LevelChange(pid, before[pid], after[pid]) for pid in sorted(levels)])
     return [Posted(mid, s.product_id, s.qty, bal) for mid, s, bal in zip(ids, specs, balances)]
+
+
+def _movement_events(rows: list[dict], ids: list[int], levels: dict[int, dict]) -> list[tuple[str, str]]:
+    """One `movement` event per new stock_movements row (notes/SYNC.md), for the outbox. Their JSON is
+    written here from pieces encoded once per call (the sale's time, its source, each product's
+    names): eleven `json.dumps` of whole events cost a sale more than inserting them."""
+    if not rows:
+        return []
+    enc = outbox.encode
+    common = (f'"at":{enc(outbox.iso(rows[0]["at"]))},"source_type":{enc(rows[0]["source_type"])},'
+              f'"source_id":{enc(rows[0]["source_id"])}}}')
+    names = {pid: '"sku":{},"name":{},"unit":{},'.format(*map(enc, level["product"])) for pid, level in levels.items()}
+    return [("movement", f'{{"movement_id":{mid},{names[row["product_id"]]}"kind":{enc(row["kind"])},'
+                         f'"qty":"{qty_str(row["qty"])}","balance_after":"{qty_str(row["balance_after"])}",{common}')
+            for row, mid in zip(rows, ids)]
 
 
 def ledger_differences(session: Session) -> list[tuple[str, Decimal, Decimal]]:

@@ -88,6 +88,8 @@ class HetChange(Base):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     source: Mapped[str] = mapped_column(sa.String(20), default="manual")
     note: Mapped[str] = mapped_column(sa.String(200), default="")
+    # a HET from the hub dated ahead: in the history now, made the product's HET once its day comes
+    pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class StockLevel(Base):

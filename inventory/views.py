@@ -7,11 +7,12 @@ service rolled its transaction back, so nothing changed.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Callable, Iterable
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from gerai.auth import MANAGER
@@ -364,18 +365,50 @@ def _lines_form(template: str, values, errors: dict[str, str], **context):
     return render_template(template, v=values, errors=errors, rows=range(rows), **context)
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
+
+
+def _expected_deliveries() -> list[dict]:
+    """Dispatched restock requests to receive against, from the package that keeps them (suppliers
+    registers the provider: inventory does not import it)."""
+    provider = current_app.extensions.get("gerai_expected_deliveries")
+    return provider(db_session()) if provider else []
+
+
+def _prefilled(expected: list[dict], request_id: str) -> dict:
+    """The receipt form filled in from an expected delivery: its supplier, lines and request."""
+    found = next((e for e in expected if e["id"] == request_id), None)
+    if found is None:
+        return {}
+    values = {"supplier": found["supplier"], "restock_request_id": found["id"]}
+    for i, line in enumerate(found["lines"]):
+        values[f"lines-{i}-code"] = line["sku"]
+        values[f"lines-{i}-qty"] = f"{line['qty'].normalize():f}".replace(".", ",")
+    return values
+
+
 @bp.route("/stock/receive", methods=["GET", "POST"])
 @roles(*MANAGER)
 def receive_page():
-    context = {"suppliers": queries.all_suppliers(db_session())}
+    expected = _expected_deliveries()
+    context = {"suppliers": queries.all_suppliers(db_session()), "expected": expected}
     if request.method == "GET":
-        return _lines_form("inventory/receive.html", {}, {}, **context)
+        return _lines_form("inventory/receive.html", _prefilled(expected, request.args.get("request", "")), {},
+                           **context)
     form = FormReader(request.form)
     supplier, reference, note = form.raw("supplier") or None, form.text("reference", 100), form.text("note", 500)
+    restock_request_id = form.raw("restock_request_id") or None
+    if restock_request_id is not None and not _is_uuid(restock_request_id):
+        form.fail("restock_request_id", gettext("No such restock request."))
     lines, rows = _read_lines(form, with_cost=True)
     if not form.errors:
         try:
-            doc = stock.receive_goods(db_session(), supplier, reference, lines, user_id=_user_id(), note=note)
+            doc = stock.receive_goods(db_session(), supplier, reference, lines, user_id=_user_id(), note=note,
+                                      restock_request_id=restock_request_id)
         except DomainError as err:
             form.refuse(err, _line_field(rows))
         else:

@@ -18,7 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gerai import audit
+from gerai import audit, outbox
 from gerai.db import lock_rows, utcnow, writing
 from gerai.errors import Conflict, Invalid
 from gerai.numbers import format_qty, qty_str
@@ -116,6 +116,9 @@ def _record(session: Session, head, refund: RefundIn, user_id: int, fp: str, at:
     audit.record(session, "refund", head.id, {"refund_id": refund.id, "number": number, "reason": refund.reason.strip()[:200],
                                               "method": refund.method, "total": total,
                                               "lines": [[p.line.sku, p.qty, p.amount] for p in parts]}, user_id=user_id, at=at)
+    outbox.emit(session, "refund", {"refund_id": refund.id, "sale_id": head.id, "at": outbox.iso(at), "total": total,
+                                    "lines": [{"sku": p.line.sku, "qty": qty_str(p.qty), "amount": p.amount}
+                                              for p in parts]}, at)
 
 
 def _give_back(session: Session, nik_hash: str | None, parts: list[Part], refund_id: str, number: int, user_id: int,

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gerai import audit
+from gerai import audit, outbox
 from gerai.db import utcnow, writing
 from gerai.fastsql import Prepared, PreparedIn
 from gerai.errors import Conflict, DomainError, Forbidden, Invalid
@@ -207,6 +207,12 @@ def _record(session: Session, sale: SaleIn, seller: Seller, fp: str, nik_key: by
     if sale.payments:
         _INSERT_PAYMENTS.executemany(conn, [{"sale_id": sale.id, "line_no": i + 1, "method": p.method, "amount": p.amount,
                                           "reference": p.reference} for i, p in enumerate(sale.payments)])
+    outbox.emit(session, "sale", {
+        "sale_id": sale.id, "number": number, "at": outbox.iso(at), "total": total, "paid": paid,
+        "cashier": seller.username,
+        "lines": [{"sku": p.line.sku, "qty": qty_str(p.line.qty), "unit_price": p.line.unit_price, "amount": p.line.amount}
+                  for p in priced],
+        "payments": [{"method": p.method, "amount": p.amount} for p in sale.payments]}, at)
     doc = SaleDoc(sale.id, number, at, seller.username, seller.name or seller.username, shift_id,
                   [p.line for p in priced], [PaymentDoc(p.method, p.amount, p.reference) for p in sale.payments],
                   total, paid, change, sale.member_no if member else None, member[1] if member else None,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gerai import outbox
 from gerai.db import lock_rows, transactional, utcnow
 from gerai.errors import Conflict, Invalid, NotFound
 from gerai.numbers import qty_str
@@ -129,6 +130,7 @@ def add_request(session: Session, request_id: str, supplier: str, lines: list[di
     session.add(req)
     _history(req, "draft" if draft else "submitted", user_id, note, at)
     session.flush()
+    emit_snapshot(session, req)
     return req
 
 
@@ -163,6 +165,7 @@ def submit_request(session: Session, request_id: str, *, user_id: int | None = N
     if req.status != "draft":
         raise NotADraft(id=req.id, status=req.status)
     _history(req, "submitted", user_id)
+    emit_snapshot(session, req)
     return req
 
 
@@ -174,6 +177,7 @@ def cancel_request(session: Session, request_id: str, reason: str, *, user_id: i
         raise NotCancellable(id=req.id, status=req.status)
     req.cancel_reason = reason[:200]
     _history(req, "cancelled", user_id, reason)
+    emit_snapshot(session, req)
     return req
 
 
@@ -193,7 +197,58 @@ def dispatch_request(session: Session, request_id: str, lines: list[dict[str, An
         line.dispatched_qty = given["qty"]
     req.eta = eta
     _history(req, "dispatched", user_id, note)
+    emit_snapshot(session, req)
     return req
+
+
+def apply_dispatch(session: Session, request_id: str, lines: list[dict[str, Any]], *, eta: datetime | None = None,
+                   dispatch_id: str = "", at: datetime | None = None) -> RestockRequest | None:
+    """A dispatch the hub's coordinator made (pulled from the hub), in the caller's transaction: the
+    request is dispatched and what is on its way is added per line, so it shows as an expected delivery.
+    A second (part) dispatch adds to the first. None for a request this shop does not have, or one
+    already cancelled or fully received (nothing is expected any more)."""
+    req = session.scalar(lock_rows(sa.select(RestockRequest).where(RestockRequest.id == str(request_id)), session))
+    if req is None or req.status not in OPEN_STATUSES:
+        return None
+    by_sku = {ln.sku: ln for ln in req.lines}
+    for given in lines:
+        line = by_sku.get(given["sku"])
+        if line is None:
+            product = session.scalar(sa.select(Product).where(Product.sku == given["sku"]))
+            if product is None:
+                continue
+            line = RestockRequestLine(product=product, product_id=product.id, position=len(req.lines), qty=Decimal(0),
+                                      received_qty=Decimal(0))
+            req.lines.append(line)
+            by_sku[product.sku] = line
+        so_far = (line.dispatched_qty or Decimal(0)) + given["qty"]
+        if given.get("dispatched_qty") is not None:  # the hub's running total: the same dispatch twice adds nothing
+            so_far = max(line.dispatched_qty or Decimal(0), given["dispatched_qty"])
+        line.dispatched_qty = so_far
+    if eta is not None:
+        req.eta = eta
+    status = "dispatched" if req.status == "submitted" else req.status
+    _history(req, status, None, f"dispatch {dispatch_id}".strip(), at)
+    emit_snapshot(session, req)
+    return req
+
+
+def expected_deliveries(session: Session) -> list[dict[str, Any]]:
+    """Requests the supplier dispatched and the shop has not fully received: what to receive against
+    (the receive-goods page lists them; inventory asks through the app, never importing this package)."""
+    reqs = session.scalars(sa.select(RestockRequest).where(RestockRequest.status.in_(("dispatched", "partially_received")))
+                           .order_by(RestockRequest.eta.is_(None), RestockRequest.eta, RestockRequest.created_at))
+    out = []
+    for req in reqs:
+        lines = []
+        for ln in req.lines:
+            coming = (ln.dispatched_qty if ln.dispatched_qty is not None else ln.qty) - ln.received_qty
+            if coming > 0:
+                lines.append({"sku": ln.sku, "name": ln.product.name, "unit": ln.product.unit, "qty": coming})
+        if lines:
+            out.append({"id": req.id, "supplier": req.supplier_code, "eta": req.eta, "status": req.status,
+                        "created_at": req.created_at, "lines": lines})
+    return out
 
 
 def record_receipt(session: Session, document: StockDocument) -> None:
@@ -226,6 +281,24 @@ def record_receipt(session: Session, document: StockDocument) -> None:
     complete = all(ln.received_qty >= ln.qty for ln in req.lines)
     _history(req, "received" if complete else "partially_received", document.user_id,
              receipt_note(document.reference, req.lines), document.at, document.id)
+    emit_snapshot(session, req)
+
+
+def snapshot(req: RestockRequest) -> dict[str, Any]:
+    """The request as the hub keeps it (notes/SYNC.md, `restock_request`)."""
+    return {"request_id": req.id, "supplier": req.supplier_code, "status": req.status, "auto": req.auto,
+            "note": req.note, "created_at": outbox.iso(req.created_at), "updated_at": outbox.iso(req.updated_at),
+            "lines": [{"sku": ln.product.sku, "name": ln.product.name, "unit": ln.product.unit, "qty": qty_str(ln.qty),
+                       "dispatched_qty": None if ln.dispatched_qty is None else qty_str(ln.dispatched_qty),
+                       "received_qty": qty_str(ln.received_qty)} for ln in req.lines]}
+
+
+def emit_snapshot(session: Session, req: RestockRequest) -> None:
+    """Every change of a request reaches the hub as its full snapshot, in the change's transaction.
+    A draft is the shop's own until submitted: the hub hears of it from its submission on."""
+    if req.status == "draft" or (req.status == "cancelled" and not any(h.status == "submitted" for h in req.history)):
+        return
+    outbox.emit(session, "restock_request", snapshot(req), req.updated_at)
 
 
 def receipt_note(reference: str, lines: list[RestockRequestLine]) -> str:

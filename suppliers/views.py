@@ -12,14 +12,14 @@ from flask_babel import gettext
 from gerai.auth import MANAGER
 from gerai.db import utcnow
 from gerai.errors import DomainError, Invalid
-from gerai.extensions import db_session
+from gerai.extensions import database, db_session, settings
 from gerai.guard import current_user, roles
 from gerai.numbers import QuantityError, parse_qty
 from inventory import signals
 from inventory.catalog import get_product
 from inventory.models import Supplier
 from inventory.sales_history import daily_totals, day_date, levels_by_day, local_day, sales_totals, shop_timezone
-from suppliers import auto, requests, restock
+from suppliers import auto, requests, restock, sync_client
 from suppliers.chart import sales_and_stock_svg
 from suppliers.models import OPEN_STATUSES, REQUEST_STATUSES, RestockRequest, RestockRequestLine
 
@@ -34,6 +34,8 @@ def _nav(state):
 
     add_nav(state.app, "/signals", "Dashboard", MANAGER)
     add_nav(state.app, "/restock-requests", "Restock requests", MANAGER)
+    # the receive-goods page (inventory) lists what suppliers dispatched, without importing this package
+    state.app.extensions["gerai_expected_deliveries"] = requests.expected_deliveries
 
 
 def _sales_figures(session) -> dict:
@@ -58,7 +60,24 @@ def dashboard():
         "suppliers/dashboard.html", sales=_sales_figures(session), running_out=running_out[:DASHBOARD_ROWS],
         running_out_count=len(running_out), not_selling=not_selling[:DASHBOARD_ROWS], not_selling_count=len(not_selling),
         by_supplier=restock.by_supplier(suggestions), shown=DASHBOARD_ROWS, open_requests=open_requests,
-        auto_on=auto.auto_enabled(session), reason=lambda s: s.reason.text(gettext) if s.reason else "")
+        auto_on=auto.auto_enabled(session), reason=lambda s: s.reason.text(gettext) if s.reason else "",
+        sync=sync_client.status(session, configured=bool(settings().hub_url) and settings().role == "shop"))
+
+
+@bp.post("/signals/sync")
+@roles(*MANAGER)
+def sync_now():
+    """One push-and-pull round now (the background loop keeps its own rhythm)."""
+    s = settings()
+    try:
+        hub = sync_client.hub_from_settings(s)
+        result = sync_client.sync_round(database(), hub, s.tz)
+    except sync_client.SyncError as err:
+        flash(gettext("Sync failed: %(error)s", error=gettext(str(err))), "error")
+    else:
+        flash(gettext("Synced: %(pushed)s events sent, %(pulled)s received from the hub.", pushed=result.pushed,
+                      pulled=result.pulled), "ok")
+    return redirect(url_for(".dashboard") + "#sync")
 
 
 @bp.post("/signals/auto")

@@ -74,6 +74,7 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("POST", "/api/v1/restock-requests/<uuid:request_id>/cancel"): MANAGER,
     ("GET", "/signals"): MANAGER,
     ("POST", "/signals/auto"): MANAGER,
+    ("POST", "/signals/sync"): MANAGER,
     ("GET", "/signals/products/<path:sku>"): MANAGER,
     ("GET", "/restock-requests"): MANAGER,
     ("GET", "/restock-requests/new"): MANAGER,

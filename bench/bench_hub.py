@@ -243,6 +243,8 @@ def _run(args, url: str, tmp: Path) -> None:
     echo(f"\ningest: {rate:,.0f} events/s (wall {seconds:.2f} s; server CPU {cpu:.1f} s)   |   floor COPY: "
          f"{floor_rate:,.0f} events/s   |   ratio {floor_rate / rate:.1f}x   |   target >= "
          f"{TARGET_EVENTS_PER_S:,} events/s: {verdict}")
+    echo(f"server CPU per event: {cpu / total_events * 1e6:.0f} us ({total_events / cpu:,.0f} events per CPU-second of "
+         f"gerai serve; PostgreSQL's own CPU not counted): what one idle core would sustain, load aside")
     echo(f"rows on the hub: {counts} (expected {total_events:,} events)")
     echo(f"gerai serve RSS after the runs: {rss:.0f} MB (peak {peak:.0f} MB)")
     echo(environment())

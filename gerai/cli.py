@@ -55,6 +55,11 @@ def _echo_health(found: integrity.Health, err: bool = False) -> None:
 def init_command() -> None:
     """Create or upgrade the database to the newest migration (safe to run twice)."""
     migrate.upgrade(database().url)
+    if database().dialect == "postgresql":  # the hub's monthly partitions, months ahead made in time
+        from suppliers.hub.partitions import ensure_partitions
+
+        with database().engine.begin() as conn:
+            ensure_partitions(conn)
     click.echo(f"Database ready: {database().engine.url.render_as_string(hide_password=True)}")
 
 
@@ -352,3 +357,12 @@ def sync_command(hub_url: str | None, token: str | None) -> None:
     except sync_client.SyncError as err:
         _fail(str(err))
     click.echo(result.summary())
+
+
+def _add_hub_commands() -> None:
+    from suppliers.hub.cli import hub_group
+
+    main.add_command(hub_group)
+
+
+_add_hub_commands()

@@ -22,6 +22,8 @@ SIGNED_IN = ROLES  # any role, once signed in
 MANAGER = ("manager", "admin")
 CASHIER = ("cashier", "manager", "admin")
 
+OUTLET = "outlet token"  # the hub's sync endpoints: an outlet's token, never a user's (a user's gets 401)
+
 ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # the platform
     ("GET", "/"): PUBLIC,
@@ -201,10 +203,14 @@ def test_the_table_names_only_real_roles():
 
 
 def test_anonymous_callers_reach_only_the_public_routes(app, shop):
+    anonymous_walk(app, ACCESS)
+
+
+def anonymous_walk(app, access) -> None:
     caller, wrong = Caller(app, None), []
     for method, rule_text in sorted(routes(app)):
         res = caller.call(method, rule_text)
-        public = ACCESS.get((method, rule_text)) == PUBLIC
+        public = access.get((method, rule_text)) == PUBLIC
         if res.status_code >= 500 or refused_as_anonymous(res, rule_text) == public:
             wrong.append(f"{method} {rule_text}: {res.status_code} {'(public)' if public else '(should be refused)'}")
     assert not wrong, "\n".join(wrong)
@@ -212,10 +218,14 @@ def test_anonymous_callers_reach_only_the_public_routes(app, shop):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_403_where_it_does_not_belong_and_through_where_it_does(app, shop, role):
+    role_walk(app, role, ACCESS, routes(app))
+
+
+def role_walk(app, role, access, rules) -> None:
     caller, wrong = Caller(app, role), []
-    for method, rule_text in sorted(routes(app)):
-        who = ACCESS.get((method, rule_text))
-        if who is None or who == PUBLIC:
+    for method, rule_text in sorted(rules):
+        who = access.get((method, rule_text))
+        if who is None or who in (PUBLIC, OUTLET):
             continue  # unclassified: test_every_route_is_classified says so
         res = caller.call(method, rule_text)
         if res.status_code >= 500:
@@ -246,3 +256,45 @@ def test_the_api_does_not_redirect_and_pages_do_not_answer_json(app, shop):
     page = anonymous.call("GET", "/stock")
     assert page.status_code == 302 and urlsplit(page.location).path == "/login"
     assert "next=/stock" in page.location
+
+
+# --- the hub (GERAI_ROLE=hub): the same table, less what only a shop has, plus the hub's own routes --------
+
+SHOP_ONLY = {("POST", "/api/v1/restock-requests"), ("POST", "/api/v1/restock-requests/<uuid:request_id>/cancel")}
+HUB_ONLY: dict[tuple[str, str], str | tuple[str, ...]] = {
+    ("POST", "/api/v1/sync/push"): OUTLET,
+    ("GET", "/api/v1/sync/pull"): OUTLET,
+    ("GET", "/api/v1/restock-requests"): (*MANAGER, "coordinator", "monitor"),
+    ("GET", "/api/v1/restock-requests/<uuid:request_id>"): (*MANAGER, "coordinator", "monitor"),
+    ("POST", "/api/v1/restock-requests/<uuid:request_id>/dispatch"): ("coordinator",),
+}
+HUB_ACCESS = {**{k: v for k, v in ACCESS.items() if k not in SHOP_ONLY}, **HUB_ONLY}
+
+
+@pytest.fixture
+def hub_app(settings):
+    import dataclasses
+
+    from gerai.app import create_app
+
+    application = create_app(dataclasses.replace(settings, role="hub"))
+    application.config.update(TESTING=True)
+    yield application
+    application.extensions["gerai_db"].dispose()
+
+
+def test_every_hub_route_is_classified(hub_app):
+    found = routes(hub_app)
+    assert not sorted(found - set(HUB_ACCESS)), f"hub routes nobody decided the access of: {sorted(found - set(HUB_ACCESS))}"
+    assert not sorted(set(HUB_ACCESS) - found), f"HUB_ACCESS lists routes the hub does not have: {sorted(set(HUB_ACCESS) - found)}"
+    for who in HUB_ONLY.values():
+        assert who == OUTLET or set(who) <= set(ROLES), who
+
+
+def test_anonymous_callers_reach_only_the_public_routes_of_a_hub(hub_app, shop):
+    anonymous_walk(hub_app, HUB_ACCESS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_on_the_hubs_own_routes(hub_app, shop, role):
+    role_walk(hub_app, role, HUB_ACCESS, set(HUB_ONLY))

@@ -129,8 +129,17 @@ class Movements(MethodView):
 
 
 def _document_answer(doc):
+    """The document with its movements: 201 when recorded now, 200 when a retry found it recorded."""
     doc.movements = queries.movements_by_ids(db_session(), [ln.movement_id for ln in doc.lines if ln.movement_id])
-    return doc
+    return doc, 201 if doc.created else 200
+
+
+def _client_id(data) -> str | None:
+    return str(data["id"]) if data["id"] else None
+
+
+RETRY = "A retry (same `id`, same body) of a recorded document: the stored document; nothing changed"
+ID_REUSED = "document_id_reused: the `id` was used for a document with different content"
 
 
 @stock_blp.route("/receipts")
@@ -138,12 +147,14 @@ class Receipts(MethodView):
     @roles(*MANAGER)
     @stock_blp.arguments(ReceiptInSchema)
     @stock_blp.response(201, DocumentSchema)
+    @stock_blp.alt_response(200, schema=DocumentSchema, description=RETRY)
+    @stock_blp.alt_response(409, description=ID_REUSED + "; insufficient_empties")
     def post(self, data):
-        """Receive goods from a supplier"""
+        """Receive goods from a supplier; a retry with the same id and body answers the stored receipt"""
         request_id = data["restock_request_id"]
         doc = stock.receive_goods(db_session(), data["supplier"], data["reference"], data["lines"], note=data["note"],
                                   user_id=_user_id(), restock_request_id=str(request_id) if request_id else None,
-                                  empties_returned=data["empties_returned"])
+                                  empties_returned=data["empties_returned"], client_id=_client_id(data))
         return _document_answer(doc)
 
 
@@ -152,8 +163,9 @@ class Counts(MethodView):
     @roles(*MANAGER)
     @stock_blp.arguments(CountInSchema)
     @stock_blp.response(201, DocumentSchema)
+    @stock_blp.alt_response(200, schema=DocumentSchema, description=RETRY)
     @stock_blp.alt_response(409, description="count_below_zero: since the sheet's book quantity, more went out "
-                                             "than the count leaves")
+                                             "than the count leaves; " + ID_REUSED)
     def post(self, data):
         """Record a stock count (opname): one adjustment per product whose count differs
 
@@ -162,7 +174,8 @@ class Counts(MethodView):
         as it is when the count is saved, so the sales made since the sheet are kept. Without `book`
         the counted quantity replaces the current stock. Each line's `expected` is the book quantity used.
         """
-        return _document_answer(stock.count_stock(db_session(), data["lines"], note=data["note"], user_id=_user_id()))
+        return _document_answer(stock.count_stock(db_session(), data["lines"], note=data["note"], user_id=_user_id(),
+                                                  client_id=_client_id(data)))
 
 
 @stock_blp.route("/write-offs")
@@ -170,7 +183,9 @@ class WriteOffs(MethodView):
     @roles(*MANAGER)
     @stock_blp.arguments(WriteOffInSchema)
     @stock_blp.response(201, DocumentSchema)
+    @stock_blp.alt_response(200, schema=DocumentSchema, description=RETRY)
+    @stock_blp.alt_response(409, description="insufficient_stock; " + ID_REUSED)
     def post(self, data):
-        """Write off damaged, expired or lost stock"""
+        """Write off damaged, expired or lost stock; a retry with the same id and body answers the stored write-off"""
         return _document_answer(stock.write_off(db_session(), data["reason"], data["lines"], note=data["note"],
-                                                user_id=_user_id()))
+                                                user_id=_user_id(), client_id=_client_id(data)))

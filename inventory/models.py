@@ -124,6 +124,10 @@ class StockDocument(Base):
     reason: Mapped[str | None] = mapped_column(sa.String(20))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     restock_request_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    # the client's UUID (a retry of the same document is recognised by it) and a hash of what it said
+    client_id: Mapped[str | None] = mapped_column(sa.String(36), index=True, unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    created = True  # not stored: False when a retry (same client_id and content) was answered with this document
 
     lines: Mapped[list["StockDocumentLine"]] = relationship(back_populates="document", order_by="StockDocumentLine.id")
 

@@ -127,7 +127,16 @@ class EmptiesLineSchema(ma.Schema):
     qty = Qty(required=True)
 
 
+def client_id_field() -> fields.UUID:
+    return fields.UUID(allow_none=True, load_default=None, metadata={"description": (
+        "The client's id for this document (a UUID made when the form or request is made). A retry after a lost "
+        "answer sends it again with the same body: the stored document comes back (200) and nothing changes; "
+        "the same id with a different body is refused (409, document_id_reused). Left out: every request "
+        "records a new document.")})
+
+
 class ReceiptInSchema(ma.Schema):
+    id = client_id_field()
     supplier = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=30))
     reference = fields.String(load_default="", validate=validate.Length(max=100))
     restock_request_id = fields.UUID(allow_none=True, load_default=None)
@@ -148,6 +157,7 @@ class CountLineSchema(ma.Schema):
 
 
 class CountInSchema(ma.Schema):
+    id = client_id_field()
     note = fields.String(load_default="", validate=validate.Length(max=500))
     lines = fields.List(fields.Nested(CountLineSchema), required=True, validate=validate.Length(min=1, max=5000))
 
@@ -158,6 +168,7 @@ class WriteOffLineSchema(ma.Schema):
 
 
 class WriteOffInSchema(ma.Schema):
+    id = client_id_field()
     reason = fields.String(required=True, validate=validate.OneOf(WRITE_OFF_REASONS))
     note = fields.String(load_default="", validate=validate.Length(max=500))
     lines = fields.List(fields.Nested(WriteOffLineSchema), required=True, validate=validate.Length(min=1, max=500))
@@ -184,6 +195,7 @@ class DocumentLineOutSchema(ma.Schema):
 
 class DocumentSchema(ma.Schema):
     id = fields.Integer()
+    client_id = fields.String(allow_none=True, metadata={"description": "The id the client gave the document, if any"})
     kind = fields.String()
     at = fields.AwareDateTime()
     supplier = fields.String(attribute="supplier_code", allow_none=True)

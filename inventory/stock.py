@@ -1,24 +1,103 @@
-"""Stock use cases: receive goods, count stock (opname), write off. One transaction each."""
+"""Stock use cases: receive goods, count stock (opname), write off. One transaction each.
+
+A client may give a document its own UUID (`client_id`): a retry after a lost answer is then
+recognised, like a sale's. The same id with the same content answers the stored document
+(`created` False, nothing changed); the same id with other content is refused (409). Under
+SQLite's write lock the look-up is final; on PostgreSQL two twins racing both miss it, the second
+one's insert waits on the unique index and fails once the first commits, and its one retry finds it.
+"""
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable, ParamSpec
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gerai import audit
-from gerai.db import lock_rows, transactional, utcnow
+from gerai.db import SERVICE_DEPTH, lock_rows, transactional, utcnow
 from gerai.errors import Conflict, Invalid
-from gerai.numbers import format_qty
+from gerai.numbers import format_qty, qty_str
 from inventory import events
 from inventory.catalog import ProductNotFound
-from inventory.empties import send_back_empties
+from inventory.empties import EmptyCylinderMovement, send_back_empties
 from inventory.ledger import MovementSpec, post_movements
 from inventory.models import Product, StockDocument, StockDocumentLine, StockLevel, Supplier
 from inventory.rules import WRITE_OFF_REASONS, check_qty_for_unit
+
+
+class DocumentIdReused(Conflict):
+    reason = "document_id_reused"
+    template = "Stock document %(id)s was already recorded with different content; a new document needs a new id."
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return qty_str(value)
+    if isinstance(value, (uuid.UUID, datetime)):
+        return str(value)
+    raise TypeError(f"not in a stock document: {type(value).__name__}")
+
+
+def _canonical(value: Any) -> Any:
+    """Absent and None are the same (a line without a unit cost); keys in order."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items()) if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def fingerprint(kind: str, **body: Any) -> str:
+    """Hash of what a stock document says (its kind and the request's fields, quantities normalised)."""
+    text = json.dumps([kind, _canonical(body)], default=_plain, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored(session: Session, client_id: str | None, fp: str) -> StockDocument | None:
+    """The document a retry refers to (marked `created` False), or None: record it now."""
+    if client_id is None:
+        return None
+    doc = session.scalar(sa.select(StockDocument).where(StockDocument.client_id == client_id))
+    if doc is None:
+        return None
+    if doc.fingerprint != fp:
+        raise DocumentIdReused(field="id", id=client_id)
+    doc.created = False
+    doc.empties_returned = [
+        {"sku": sku, "qty": -qty} for sku, qty in session.execute(
+            sa.select(Product.sku, EmptyCylinderMovement.qty).join(Product, Product.id == EmptyCylinderMovement.product_id)
+            .where(EmptyCylinderMovement.source_type == "stock_document",
+                   EmptyCylinderMovement.source_id == str(doc.id), EmptyCylinderMovement.kind == "agent_return")
+            .order_by(EmptyCylinderMovement.id))]
+    return doc
+
+
+P = ParamSpec("P")
+
+
+def once(service: Callable[P, StockDocument]) -> Callable[P, StockDocument]:
+    """A stock service with a client id: when a concurrent twin committed first (PostgreSQL: the
+    unique index refused this one's insert, and the transaction was rolled back), run it once more,
+    and it finds the twin. Only as the outermost service: a joined transaction cannot be retried."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> StockDocument:
+        try:
+            return service(*args, **kwargs)
+        except sa.exc.IntegrityError:
+            session: Session = args[0]  # type: ignore[assignment]
+            if kwargs.get("client_id") is None or session.info.get(SERVICE_DEPTH, 0):
+                raise
+            return service(*args, **kwargs)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -51,6 +130,7 @@ def _resolve(session: Session, lines: list[dict[str, Any]], qty_key: str, positi
 
 def _new_document(session: Session, kind: str, user_id: int | None, at: datetime, **fields: Any) -> StockDocument:
     doc = StockDocument(kind=kind, user_id=user_id, at=at, **fields)
+    doc.created = True
     session.add(doc)
     session.flush()
     return doc
@@ -70,17 +150,24 @@ def _post(session: Session, doc: StockDocument, specs: list[MovementSpec], doc_l
     session.add_all(doc_lines)
 
 
+@once
 @transactional
 def receive_goods(session: Session, supplier: str | None, reference: str, lines: list[dict[str, Any]], *,
                   user_id: int | None = None, note: str = "", restock_request_id: str | None = None,
-                  at: datetime | None = None, empties_returned: list[dict[str, Any]] | None = None) -> StockDocument:
+                  at: datetime | None = None, empties_returned: list[dict[str, Any]] | None = None,
+                  client_id: str | None = None) -> StockDocument:
     """Goods in from a supplier: one `receipt` movement per line, moving-average cost updated; the
     LPG agent may take empty cylinders back in the same document."""
+    fp = fingerprint("receipt", supplier=supplier, reference=reference, lines=lines, note=note,
+                     restock_request_id=restock_request_id, empties_returned=empties_returned or [])
+    if (stored := _stored(session, client_id, fp)) is not None:
+        return stored
     if supplier is not None and session.get(Supplier, supplier) is None:
         raise Invalid("No supplier with code %(code)s.", field="supplier", code=supplier)
     resolved = _resolve(session, lines, "qty")
     doc = _new_document(session, "receipt", user_id, at or utcnow(), supplier_code=supplier, reference=reference,
-                        note=note, restock_request_id=restock_request_id)
+                        note=note, restock_request_id=restock_request_id, client_id=client_id,
+                        fingerprint=fp)
     specs = [MovementSpec(ln.product.id, ln.qty, "receipt", ln.unit_cost, f"lines.{i}.qty") for i, ln in enumerate(resolved)]
     doc_lines = [StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty, unit_cost=ln.unit_cost)
                  for ln in resolved]
@@ -99,15 +186,19 @@ class CountBelowZero(Conflict):
                 "went down to %(on_hand)s: the count would leave %(after)s. Count it again.")
 
 
+@once
 @transactional
 def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = "", user_id: int | None = None,
-                at: datetime | None = None) -> StockDocument:
+                at: datetime | None = None, client_id: str | None = None) -> StockDocument:
     """Stock opname: one adjustment per product whose count differs from its book quantity.
 
     A line may carry `book`, the quantity the count sheet showed when it was printed or opened:
     the shop keeps selling while people count, so the adjustment is `counted - book`, applied to
     the level as it is now (the sales since the sheet stay). Without `book` the count replaces the
     current level (`counted - current`). The line's `expected` is the book quantity used."""
+    fp = fingerprint("count", lines=lines, note=note)
+    if (stored := _stored(session, client_id, fp)) is not None:
+        return stored
     resolved = _resolve(session, lines, "counted", positive=False)
     if len({ln.product.id for ln in resolved}) != len(resolved):
         raise Invalid("Each product may be counted once per count sheet.", field="lines")
@@ -115,7 +206,7 @@ def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = ""
     for i, (ln, book) in enumerate(zip(resolved, sheet)):
         if book is not None:
             check_qty_for_unit(book, ln.product.unit, f"lines.{i}.book", positive=False)
-    doc = _new_document(session, "count", user_id, at or utcnow(), note=note)
+    doc = _new_document(session, "count", user_id, at or utcnow(), note=note, client_id=client_id, fingerprint=fp)
     ids = sorted(ln.product.id for ln in resolved)
     current = dict(session.execute(lock_rows(  # in product order, as post_movements locks: never a deadlock
         sa.select(StockLevel.product_id, StockLevel.on_hand).where(StockLevel.product_id.in_(ids))
@@ -140,14 +231,19 @@ def count_stock(session: Session, lines: list[dict[str, Any]], *, note: str = ""
     return doc
 
 
+@once
 @transactional
 def write_off(session: Session, reason: str, lines: list[dict[str, Any]], *, note: str = "",
-              user_id: int | None = None, at: datetime | None = None) -> StockDocument:
+              user_id: int | None = None, at: datetime | None = None, client_id: str | None = None) -> StockDocument:
     """Stock gone (damaged, expired, lost): never more than is on hand."""
+    fp = fingerprint("write_off", reason=reason, lines=lines, note=note)
+    if (stored := _stored(session, client_id, fp)) is not None:
+        return stored
     if reason not in WRITE_OFF_REASONS:
         raise Invalid("The reason must be one of: %(reasons)s.", field="reason", reasons=", ".join(WRITE_OFF_REASONS))
     resolved = _resolve(session, lines, "qty")
-    doc = _new_document(session, "write_off", user_id, at or utcnow(), reason=reason, note=note)
+    doc = _new_document(session, "write_off", user_id, at or utcnow(), reason=reason, note=note,
+                        client_id=client_id, fingerprint=fp)
     specs = [MovementSpec(ln.product.id, -ln.qty, "write_off", field=f"lines.{i}.qty") for i, ln in enumerate(resolved)]
     doc_lines = [StockDocumentLine(document_id=doc.id, product_id=ln.product.id, qty=ln.qty) for ln in resolved]
     _post(session, doc, specs, doc_lines, f"{reason} #{doc.id}")

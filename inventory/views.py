@@ -187,6 +187,53 @@ def _user_id() -> int | None:
     return user.id if user else None
 
 
+# --- a stock form's id: a double submit (or back and submit again) records the document once ----
+
+FORM_ID = "client_id"  # hidden input: a UUID made when the form is rendered, the document's client id
+
+
+def _form_id(values, fresh: bool = False) -> str:
+    """The id to render: the submitted one when a refused form comes back (nothing was recorded
+    under it), a new one for a new form or once the id is taken by other content."""
+    given = values.get(FORM_ID, "") if not fresh else ""
+    return given if _read_form_id(given) else str(uuid.uuid4())
+
+
+def _read_form_id(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _client_id(form: FormReader) -> str | None:
+    """The submitted form's id; a form without one (an old page) records as before."""
+    text = form.raw(FORM_ID)
+    client_id = _read_form_id(text)
+    if text and client_id is None:
+        form.fail("_form", gettext("This form is out of date: open it again."))
+    return client_id
+
+
+def _recorded(doc, message: str) -> None:
+    """Flash what was recorded, or that a repeated submit found it already recorded."""
+    if doc.created:
+        flash(message, "ok")
+    else:
+        flash(gettext("Already recorded (document %(id)s): this form was submitted before; nothing was changed.",
+                      id=doc.id), "ok")
+
+
+def _refuse(form: FormReader, err: DomainError, rename: Callable[[str], str]) -> bool:
+    """Show a service's refusal; True when the form's id is taken by other content (render a new one)."""
+    if isinstance(err, stock.DocumentIdReused):
+        form.fail("_form", gettext("This form was already submitted with other content (see the stock ledger). "
+                                   "Check the stock; submitting again records a new document."))
+        return True
+    form.refuse(err, rename)
+    return False
+
+
 # --- products -----------------------------------------------------------------------------
 
 @bp.get("/products")
@@ -360,9 +407,10 @@ def _line_field(rows: list[int]) -> Callable[[str], str]:
     return rename
 
 
-def _lines_form(template: str, values, errors: dict[str, str], **context):
+def _lines_form(template: str, values, errors: dict[str, str], fresh_id: bool = False, **context):
     rows = max([LINE_ROWS, *(r + 1 for r in _line_rows(values))])
-    return render_template(template, v=values, errors=errors, rows=range(rows), **context)
+    return render_template(template, v=values, errors=errors, rows=range(rows), form_id=_form_id(values, fresh_id),
+                           **context)
 
 
 def _is_uuid(text: str) -> bool:
@@ -405,16 +453,17 @@ def receive_page():
     if restock_request_id is not None and not _is_uuid(restock_request_id):
         form.fail("restock_request_id", gettext("No such restock request."))
     lines, rows = _read_lines(form, with_cost=True)
+    client_id, fresh_id = _client_id(form), False
     if not form.errors:
         try:
             doc = stock.receive_goods(db_session(), supplier, reference, lines, user_id=_user_id(), note=note,
-                                      restock_request_id=restock_request_id)
+                                      restock_request_id=restock_request_id, client_id=client_id)
         except DomainError as err:
-            form.refuse(err, _line_field(rows))
+            fresh_id = _refuse(form, err, _line_field(rows))
         else:
-            flash(gettext("Goods received: %(n)s lines (document %(id)s).", n=len(lines), id=doc.id), "ok")
+            _recorded(doc, gettext("Goods received: %(n)s lines (document %(id)s).", n=len(lines), id=doc.id))
             return redirect(url_for(".receive_page"))
-    return _lines_form("inventory/receive.html", request.form, form.errors, **context), 422
+    return _lines_form("inventory/receive.html", request.form, form.errors, fresh_id, **context), 422
 
 
 @bp.route("/stock/write-off", methods=["GET", "POST"])
@@ -426,23 +475,25 @@ def write_off_page():
     form = FormReader(request.form)
     reason, note = form.choice("reason", WRITE_OFF_REASONS), form.text("note", 500)
     lines, rows = _read_lines(form, with_cost=False)
+    client_id, fresh_id = _client_id(form), False
     if not form.errors:
         try:
-            doc = stock.write_off(db_session(), reason, lines, note=note, user_id=_user_id())
+            doc = stock.write_off(db_session(), reason, lines, note=note, user_id=_user_id(), client_id=client_id)
         except DomainError as err:
-            form.refuse(err, _line_field(rows))
+            fresh_id = _refuse(form, err, _line_field(rows))
         else:
-            flash(gettext("Stock written off: %(n)s lines (document %(id)s).", n=len(lines), id=doc.id), "ok")
+            _recorded(doc, gettext("Stock written off: %(n)s lines (document %(id)s).", n=len(lines), id=doc.id))
             return redirect(url_for(".write_off_page"))
-    return _lines_form("inventory/write_off.html", request.form, form.errors, **context), 422
+    return _lines_form("inventory/write_off.html", request.form, form.errors, fresh_id, **context), 422
 
 
 # --- stock count (opname) -----------------------------------------------------------------
 
-def _count_form(category: str | None, values, errors: dict[str, str], printable: bool = False):
+def _count_form(category: str | None, values, errors: dict[str, str], printable: bool = False, fresh_id: bool = False):
     rows = queries.stock_rows(db_session(), category)
     return render_template("inventory/count_print.html" if printable else "inventory/count.html", rows=rows,
                            v=values, errors=errors, category=category, categories=CATEGORIES, now=utcnow(),
+                           form_id=_form_id(values, fresh_id),
                            books={r.sku: _sheet_book(values, r.sku) or r.on_hand for r in rows})
 
 
@@ -492,14 +543,15 @@ def count_page():
     lines = _read_counts(form)
     if not lines:
         form.fail("_form", gettext("Fill in the counted quantity of at least one product."))
+    client_id, fresh_id = _client_id(form), False
     if not form.errors:
         try:
-            doc = stock.count_stock(db_session(), lines, note=note, user_id=_user_id())
+            doc = stock.count_stock(db_session(), lines, note=note, user_id=_user_id(), client_id=client_id)
         except DomainError as err:
-            form.refuse(err, _count_field(lines))
+            fresh_id = _refuse(form, err, _count_field(lines))
         else:
             adjusted = sum(1 for line in doc.lines if line.movement_id)
-            flash(gettext("Stock count saved: %(n)s products counted, %(adjusted)s adjusted.", n=len(lines),
-                          adjusted=adjusted), "ok")
+            _recorded(doc, gettext("Stock count saved: %(n)s products counted, %(adjusted)s adjusted.", n=len(lines),
+                                   adjusted=adjusted))
             return redirect(url_for(".stock_page", category=category))
-    return _count_form(category, request.form, form.errors), 422
+    return _count_form(category, request.form, form.errors, fresh_id=fresh_id), 422

@@ -303,7 +303,11 @@ class Hub:
         self.env.update(GERAI_ROLE="hub", GERAI_DATABASE_URL=self.url, GERAI_INSTANCE=str(instance / "hub-instance"),
                         GERAI_SECRET_KEY="soak-hub-" + uuid.uuid4().hex)
         self.port = free_port()
-        self.server = start_server(self.env, self.port, instance / "hub.log")
+        try:
+            self.server = start_server(self.env, self.port, instance / "hub.log")
+        except BaseException:
+            soak_hub.drop_hub(self.server_url, self.url)
+            raise
         self.samples: list[tuple[float, int]] = []
         self.child = self.pipe = self.result = None
         echo(f"hub server pid {self.server.pid} at port {self.port}")
@@ -313,8 +317,10 @@ class Hub:
         return {"GERAI_HUB_URL": f"http://127.0.0.1:{self.port}", "GERAI_HUB_TOKEN": self.tokens[code],
                 "GERAI_OUTLET": code, "GERAI_SYNC_INTERVAL": f"{self.args.sync_interval:g}"}
 
-    def start_shops(self, deadline: float) -> None:
+    def start_shops(self, deadline: float, shop_url: str) -> None:
         import multiprocessing
+
+        self.shop_seq_at_start = self.mod.shop_state(shop_url)[0]
 
         ctx = multiprocessing.get_context("fork")  # before the tills' threads start: only this thread is forked
         self.pipe, theirs = ctx.Pipe(duplex=False)
@@ -357,9 +363,11 @@ class Hub:
     def figures(self, warmup: float) -> dict:
         r = self.result
         return {
-            "outlets": self.args.outlets, "shop_rate_per_min": self.args.shop_rate, "bad_links": r.get("bad_links"),
+            "database": self.url.rsplit("/", 1)[-1], "outlets": self.args.outlets,
+            "shop_rate_per_min": self.args.shop_rate, "bad_links": r.get("bad_links"),
             "events_in_window": r["in_window"], "events_total": r["total"],
             "events_per_s": round(r["in_window"] / r["window_s"], 1),
+            "real_shop_new_events": self.checked.get("real_shop_events", 0) - self.shop_seq_at_start,
             "pushes": r.get("pushes", 0), "pulls": r.get("pulls", 0), "lost_answers": r.get("lost_answers", 0),
             "no_link_turns": r.get("no_link_turns", 0), "dispatches": r.get("dispatches", 0),
             "feed_events": r.get("feed_events", 0),
@@ -430,7 +438,7 @@ def main() -> int:
         start = time.monotonic()
         deadline = start + args.minutes * 60
         if hub:
-            hub.start_shops(deadline)
+            hub.start_shops(deadline, env_database_url(env))
         threads = [threading.Thread(target=till, args=(port, token, catalog, rng.randrange(10**9), deadline, results),
                                     name=f"till-{i}") for i, token in enumerate(tokens, 1)]
         for t in threads:
@@ -510,7 +518,8 @@ def main() -> int:
               f"the coordinator, {c['requests_received']} received")
         print(f"  errors      {h['errors']}" + (f" (first: {h['first_errors']})" if h["errors"] else ""))
         print_memory("hub RSS", h["rss_mb"], warmup)
-        print(f"  tills' shop {c['real_shop_events']} outbox events, all accepted "
+        print(f"  tills' shop {c['real_shop_events']} outbox events ({h['real_shop_new_events']} from this run, by its "
+              f"own sync loop every {args.sync_interval:g} s), all accepted "
               f"{h['real_shop_caught_up_s']} s after the tills stopped" if hub.caught_up else
               "  tills' shop NOT caught up")
         print(f"  exactly once: {c['simulated_events']} simulated events + {c['real_shop_events']} of the shop; hub rows "

@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -37,51 +36,20 @@ import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench.common import Row, Stats, echo, environment, print_table  # noqa: E402
+from bench.hubsim import ShopStream, drop_database, scratch_database  # noqa: E402
 from bench.serving import Server, free_port  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_EVENTS_PER_S = 10_000
-SKUS = [f"SKU-{i:03d}" for i in range(60)]
-
-
-def scratch_database(server_url: str) -> str:
-    name = f"gerai_bench_hub_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine.dispose()
-    return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(server_url: str, url: str) -> None:
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
-    engine.dispose()
 
 
 def make_events(outlet: int, n: int, rng: random.Random, start: datetime) -> list[dict]:
-    """A shop's stream: each sale is two movements then the sale, in seq order."""
-    events, seq, balance, at = [], 0, {}, start
-    while len(events) < n:
+    """A shop's stream: each sale is two movements then the sale, in seq order (bench/hubsim.py)."""
+    stream, at = ShopStream(rng), start
+    while stream.seq < n:
         at += timedelta(seconds=rng.randint(20, 400))
-        skus = rng.sample(SKUS, 2)
-        lines = []
-        for sku in skus:
-            qty = rng.randint(1, 3)
-            balance[sku] = balance.get(sku, 1000) - qty
-            seq += 1
-            events.append({"id": str(uuid.uuid4()), "seq": seq, "type": "movement", "at": at.isoformat(), "data": {
-                "movement_id": seq, "sku": sku, "name": f"Produk {sku}", "unit": "pcs", "kind": "sale",
-                "qty": f"-{qty}.000", "balance_after": f"{balance[sku]}.000", "at": at.isoformat(),
-                "source_type": "sale", "source_id": str(uuid.uuid4())}})
-            lines.append({"sku": sku, "qty": f"{qty}.000", "unit_price": 5000, "amount": 5000 * qty})
-        seq += 1
-        total = sum(ln["amount"] for ln in lines)
-        events.append({"id": str(uuid.uuid4()), "seq": seq, "type": "sale", "at": at.isoformat(), "data": {
-            "sale_id": str(uuid.uuid4()), "number": seq, "at": at.isoformat(), "total": total, "paid": total,
-            "cashier": "kasir", "lines": lines, "payments": [{"method": "cash", "amount": total}]}})
-    return events[:n]
+        stream.sale(at, n_lines=2)
+    return stream.events[:n]
 
 
 def copy_rows(batch: list[dict], outlet_id: int, now: datetime):

@@ -17,8 +17,19 @@ over time (start after warm-up, peak, end, slope), and runs `gerai check-ledger`
 database file's integrity check and the ledger sums). Exits 1 on any error, a ledger or database
 difference, or memory growing by more than --max-growth-mb from the end of warm-up to the end.
 
-`--hub URL` is a placeholder, added when the hub lands (200 simulated shops syncing into one hub):
-today it stops with a message and runs nothing.
+`--hub` adds the hub (scripts/soak_hub.py): `gerai serve` with GERAI_ROLE=hub on a new PostgreSQL
+database made on the server GERAI_SOAK_PG names (default postgresql+psycopg://postgres@127.0.0.1:5432/test,
+dropped at the end), with --outlets (200) simulated shops syncing into it from a pool of threads in a
+child process (sales, movements and restock requests pushed in gzip batches of 500 as the real
+client does, the feed pulled, pauses and missing links as on bad lines, a coordinator dispatching
+their requests) while the tills' shop syncs into the same hub with its own background loop
+(GERAI_HUB_URL, GERAI_SYNC_INTERVAL=--sync-interval). Reports events/s ingested, push and pull
+p50/p99, errors and the hub's RSS over time, then checks that every event is on the hub exactly
+once (per outlet: events == highest seq == accepted_through == the shop's last seq), that the real
+shop's outbox was all accepted and the hub's stock, sales and requests equal each shop's own.
+Exits 1 on any error, mismatch or the hub's memory growing more than --hub-max-growth-mb.
+
+    python scripts/soak.py --hub --minutes 3
 
 The clients run on the same machine as the server and share its cores: the throughput is a floor
 for what the server does alone. Nothing outside a temporary folder is touched (or --instance).
@@ -253,6 +264,122 @@ def sellable_catalog(port: int, manager: str) -> list[dict]:
     return catalog
 
 
+def memory(samples: list[tuple[float, int]], warmup: float) -> dict:
+    after = [x for x in samples if x[0] >= warmup] or samples[-1:]
+    base_mb, end_mb = after[0][1] / 1024, samples[-1][1] / 1024
+    return {"first": round(samples[0][1] / 1024, 1), "after_warmup": round(base_mb, 1),
+            "peak": round(max(kb for _, kb in samples) / 1024, 1), "end": round(end_mb, 1),
+            "growth_after_warmup": round(end_mb - base_mb, 1), "slope_mb_per_min": round(slope_per_minute(after), 2),
+            "samples": [(round(t), round(kb / 1024, 1)) for t, kb in samples]}
+
+
+def print_memory(label: str, r: dict, warmup: float) -> None:
+    print(f"  {label:<11} first {r['first']} MB, after warm-up ({warmup:.0f} s) {r['after_warmup']} MB, peak "
+          f"{r['peak']} MB, end {r['end']} MB; growth {r['growth_after_warmup']:+} MB, slope "
+          f"{r['slope_mb_per_min']:+} MB/min")
+    print("  RSS over time (s: MB) " + ", ".join(f"{t}: {mb}" for t, mb in r["samples"]))
+
+
+def stop_server(proc: subprocess.Popen | None) -> None:
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+class Hub:
+    """The hub side of a --hub run: set up before the shop, shops started with the tills, checked at the end."""
+
+    def __init__(self, args, instance: Path, seed: int, echo) -> None:
+        import soak_hub
+
+        self.mod, self.args, self.seed, self.echo = soak_hub, args, seed, echo
+        self.server_url = os.environ.get("GERAI_SOAK_PG", soak_hub.PG_DEFAULT)
+        self.url, self.tokens = soak_hub.create_hub(self.server_url, args.outlets)
+        echo(f"hub database {self.url.rsplit('/', 1)[-1]}: {args.outlets} simulated outlets + {soak_hub.REAL_OUTLET}")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("GERAI_")}
+        self.env.update(GERAI_ROLE="hub", GERAI_DATABASE_URL=self.url, GERAI_INSTANCE=str(instance / "hub-instance"),
+                        GERAI_SECRET_KEY="soak-hub-" + uuid.uuid4().hex)
+        self.port = free_port()
+        try:
+            self.server = start_server(self.env, self.port, instance / "hub.log")
+        except BaseException:
+            soak_hub.drop_hub(self.server_url, self.url)
+            raise
+        self.samples: list[tuple[float, int]] = []
+        self.child = self.pipe = self.result = None
+        echo(f"hub server pid {self.server.pid} at port {self.port}")
+
+    def shop_env(self) -> dict:
+        code = self.mod.REAL_OUTLET
+        return {"GERAI_HUB_URL": f"http://127.0.0.1:{self.port}", "GERAI_HUB_TOKEN": self.tokens[code],
+                "GERAI_OUTLET": code, "GERAI_SYNC_INTERVAL": f"{self.args.sync_interval:g}"}
+
+    def start_shops(self, deadline: float, shop_url: str) -> None:
+        import multiprocessing
+
+        self.shop_seq_at_start = self.mod.shop_state(shop_url)[0]
+
+        ctx = multiprocessing.get_context("fork")  # before the tills' threads start: only this thread is forked
+        self.pipe, theirs = ctx.Pipe(duplex=False)
+        sims = {k: v for k, v in self.tokens.items() if k != self.mod.REAL_OUTLET}
+        self.child = ctx.Process(target=self.mod.run_shops, name="simulated-shops", args=(
+            self.port, sims, deadline, self.args.shop_rate, self.args.hub_clients, self.seed, theirs))
+        self.child.start()
+        theirs.close()
+
+    def busy(self) -> bool:
+        if self.result is None and self.pipe.poll():
+            self.result = self.pipe.recv()
+        return self.result is None and self.child.is_alive()
+
+    def sample(self, t: float) -> None:
+        if self.server.poll() is None:
+            self.samples.append((t, rss_kb(self.server.pid)))
+
+    def finish(self, shop_url: str, shop_log: Path, start: float) -> None:
+        """The shops' figures; the real shop caught up; the checks (with the shop server still up)."""
+        self.child.join(60)
+        if self.result is None:
+            self.result = {"errors": ["the simulated shops sent no figures (the child process died?)"], "error_count": 1,
+                           "shops": {}, "push_ms": [], "pull_ms": [], "window_s": 1, "in_window": 0, "total": 0}
+        timeout = max(120.0, 10 * self.args.sync_interval)
+        self.caught_up, self.catch_up_s = self.mod.wait_for_real_shop(shop_url, self.url, timeout)
+        self.sample(time.monotonic() - start)
+        self.problems, self.checked = self.mod.verify(self.url, self.result["shops"], shop_url)
+        if not self.caught_up:
+            self.problems.insert(0, f"the real shop's sync loop had not pushed everything after {timeout:.0f} s")
+        self.sync_failures = [ln for ln in shop_log.read_text(errors="replace").splitlines()
+                              if "sync failed" in ln or "sync round failed" in ln]
+
+    def close(self) -> None:
+        if self.child is not None and self.child.is_alive():
+            self.child.kill()
+        stop_server(self.server)
+        self.mod.drop_hub(self.server_url, self.url)
+
+    def figures(self, warmup: float) -> dict:
+        r = self.result
+        return {
+            "database": self.url.rsplit("/", 1)[-1], "outlets": self.args.outlets,
+            "shop_rate_per_min": self.args.shop_rate, "bad_links": r.get("bad_links"),
+            "events_in_window": r["in_window"], "events_total": r["total"],
+            "events_per_s": round(r["in_window"] / r["window_s"], 1),
+            "real_shop_new_events": self.checked.get("real_shop_events", 0) - self.shop_seq_at_start,
+            "pushes": r.get("pushes", 0), "pulls": r.get("pulls", 0), "lost_answers": r.get("lost_answers", 0),
+            "no_link_turns": r.get("no_link_turns", 0), "dispatches": r.get("dispatches", 0),
+            "feed_events": r.get("feed_events", 0),
+            "push_ms": {"p50": round(percentile(r["push_ms"], 50), 1), "p99": round(percentile(r["push_ms"], 99), 1),
+                        "max": round(max(r["push_ms"], default=float("nan")), 1)},
+            "pull_ms": {"p50": round(percentile(r["pull_ms"], 50), 1), "p99": round(percentile(r["pull_ms"], 99), 1)},
+            "errors": r["error_count"] + len(self.sync_failures), "first_errors": (r["errors"] + self.sync_failures)[:5],
+            "real_shop_caught_up_s": round(self.catch_up_s, 1), "mismatches": self.problems[:20],
+            "checked": self.checked, "rss_mb": memory(self.samples, warmup),
+        }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=10.0, help="how long the tills sell (default 10)")
@@ -265,13 +392,17 @@ def main() -> int:
     ap.add_argument("--instance", type=Path, default=None, help="instance folder (default: a new temporary one, removed)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this file as JSON")
-    ap.add_argument("--hub", metavar="URL", default=None,
-                    help="placeholder, added when the hub lands: 200 simulated shops syncing into one hub")
+    hub = ap.add_argument_group("hub (--hub)")
+    hub.add_argument("--hub", action="store_true",
+                     help="also soak a hub on PostgreSQL (GERAI_SOAK_PG): simulated shops and the tills' shop sync into it")
+    hub.add_argument("--outlets", type=int, default=200, help="simulated shops (default 200)")
+    hub.add_argument("--shop-rate", type=float, default=30.0, help="sales a minute per simulated shop (default 30)")
+    hub.add_argument("--hub-clients", type=int, default=8, help="threads the simulated shops share (default 8)")
+    hub.add_argument("--sync-interval", type=float, default=2.0,
+                     help="GERAI_SYNC_INTERVAL of the tills' shop (seconds, default 2)")
+    hub.add_argument("--hub-max-growth-mb", type=float, default=None,
+                     help="fail if the hub's RSS grows more than this after warm-up (default: --max-growth-mb)")
     args = ap.parse_args()
-    if args.hub is not None:
-        print("--hub is not there yet: it is added when the hub lands (200 simulated shops syncing into one hub). "
-              "Run without --hub to soak the shop.", file=sys.stderr)
-        return 2
 
     def echo(text: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
@@ -279,16 +410,21 @@ def main() -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     temp = args.instance is None
     instance = Path(tempfile.mkdtemp(prefix="gerai-soak-")) if temp else args.instance.resolve()
+    instance.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GERAI_")}
     env.update(GERAI_INSTANCE=str(instance / "instance"), GERAI_SECRET_KEY="soak-" + uuid.uuid4().hex, GERAI_PRINTER="none")
     log = instance / "server.log"
     echo(f"instance {instance} (seed {seed})")
     set_up(env, args.tills, echo)
-    port = free_port()
-    server = start_server(env, port, log)
+    hub = server = None
     results = Results()
     samples: list[tuple[float, int]] = []
     try:
+        if args.hub:
+            hub = Hub(args, instance, seed, echo)
+            env.update(hub.shop_env())
+        port = free_port()
+        server = start_server(env, port, log)
         manager = login(port, "manajer", "manajer123")
         catalog = sellable_catalog(port, manager)
         kg = sum(1 for p in catalog if p["unit"] == "kg")
@@ -301,38 +437,44 @@ def main() -> int:
         rng = random.Random(seed)
         start = time.monotonic()
         deadline = start + args.minutes * 60
+        if hub:
+            hub.start_shops(deadline, env_database_url(env))
         threads = [threading.Thread(target=till, args=(port, token, catalog, rng.randrange(10**9), deadline, results),
                                     name=f"till-{i}") for i, token in enumerate(tokens, 1)]
         for t in threads:
             t.start()
-        echo(f"{args.tills} tills selling for {args.minutes:g} min")
-        next_sample = start
-        while any(t.is_alive() for t in threads):
+        echo(f"{args.tills} tills selling for {args.minutes:g} min"
+             + (f"; {args.outlets} simulated shops syncing into the hub" if hub else ""))
+        next_sample, tills_done = start, None
+        while (selling := any(t.is_alive() for t in threads)) or (hub and hub.busy()):
             now = time.monotonic()
+            if not selling and tills_done is None:
+                tills_done = now
             if now >= next_sample:
                 samples.append((now - start, rss_kb(server.pid)))
+                if hub:
+                    hub.sample(now - start)
                 next_sample += args.sample_seconds
                 if len(samples) % max(1, int(60 / args.sample_seconds)) == 0:
-                    echo(f"{len(results.sale_ms)} sales, RSS {samples[-1][1] / 1024:.1f} MB, {len(results.errors)} errors")
+                    echo(f"{len(results.sale_ms)} sales, RSS {samples[-1][1] / 1024:.1f} MB, {len(results.errors)} errors"
+                         + (f"; hub RSS {hub.samples[-1][1] / 1024:.1f} MB" if hub and hub.samples else ""))
             time.sleep(min(0.2, max(0.0, next_sample - time.monotonic())))
         for t in threads:
             t.join()
-        elapsed = time.monotonic() - start
-        samples.append((elapsed, rss_kb(server.pid)))
+        elapsed = (tills_done or time.monotonic()) - start
+        samples.append((time.monotonic() - start, rss_kb(server.pid)))
+        if hub:
+            echo("tills and simulated shops done; waiting for the shop's sync loop, then checking the hub")
+            hub.finish(env_database_url(env), log, start)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
+        if hub:
+            hub.close()
     check = run(env, "check-ledger")
 
     warmup = args.warmup_seconds if args.warmup_seconds is not None else min(60.0, elapsed / 5)
-    after = [s for s in samples if s[0] >= warmup] or samples[-1:]
-    base_mb, end_mb = after[0][1] / 1024, samples[-1][1] / 1024
-    peak_mb = max(kb for _, kb in samples) / 1024
-    growth = end_mb - base_mb
+    mem = memory(samples, warmup)
+    growth = mem["growth_after_warmup"]
     figures = {
         "minutes": round(elapsed / 60, 2), "tills": args.tills, "seed": seed, "sales": len(results.sale_ms),
         "lines": results.lines, "weighed_lines": results.kg_lines,
@@ -342,13 +484,12 @@ def main() -> int:
         "scan_ms": {"p50": round(percentile(results.scan_ms, 50), 1), "p99": round(percentile(results.scan_ms, 99), 1),
                     "max": round(max(results.scan_ms, default=float("nan")), 1)},
         "errors": len(results.errors),
-        "rss_mb": {"first": round(samples[0][1] / 1024, 1), "after_warmup": round(base_mb, 1), "peak": round(peak_mb, 1),
-                   "end": round(end_mb, 1), "growth_after_warmup": round(growth, 1),
-                   "slope_mb_per_min": round(slope_per_minute(after), 2),
-                   "samples": [(round(t), round(kb / 1024, 1)) for t, kb in samples]},
+        "rss_mb": mem,
         "check_ledger_exit": check.returncode,
         "load_average": os.getloadavg(),
     }
+    if hub:
+        figures["hub"] = hub.figures(warmup)
     print()
     print(f"soak: {args.tills} tills for {elapsed / 60:.2f} min (seed {seed}); load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -359,15 +500,40 @@ def main() -> int:
     print(f"  scan (GET)  p50 {figures['scan_ms']['p50']} ms, p99 {figures['scan_ms']['p99']} ms, "
           f"max {figures['scan_ms']['max']} ms")
     print(f"  errors      {len(results.errors)}" + (f" (first: {results.errors[0]})" if results.errors else ""))
-    r = figures["rss_mb"]
-    print(f"  server RSS  first {r['first']} MB, after warm-up ({warmup:.0f} s) {r['after_warmup']} MB, peak "
-          f"{r['peak']} MB, end {r['end']} MB; growth {r['growth_after_warmup']:+} MB, slope "
-          f"{r['slope_mb_per_min']:+} MB/min")
-    print("  RSS over time (s: MB) " + ", ".join(f"{t}: {mb}" for t, mb in r["samples"]))
+    print_memory("server RSS", mem, warmup)
     print(f"  gerai check-ledger: exit {check.returncode}: {(check.stdout + check.stderr).strip().splitlines()[-1:]}")
+    failed = []
+    if hub:
+        h = figures["hub"]
+        c = h["checked"]
+        print(f"hub: {h['outlets']} simulated shops ({h['bad_links']} on bad links, {h['shop_rate_per_min']:g} sales/min "
+              f"each) and the tills' shop")
+        print(f"  ingest      {h['events_in_window']} events in {elapsed:.0f} s = {h['events_per_s']} events/s "
+              f"({h['events_total']} with the last round); {h['pushes']} pushes, {h['lost_answers']} answers lost "
+              f"(sent again), {h['no_link_turns']} turns without a link")
+        print(f"  push (gzip) p50 {h['push_ms']['p50']} ms, p99 {h['push_ms']['p99']} ms, max {h['push_ms']['max']} ms; "
+              f"pull p50 {h['pull_ms']['p50']} ms, p99 {h['pull_ms']['p99']} ms ({h['pulls']} pulls, "
+              f"{h['feed_events']} feed events)")
+        print(f"  requests    {c['simulated_requests']} submitted by the simulated shops, {h['dispatches']} dispatched by "
+              f"the coordinator, {c['requests_received']} received")
+        print(f"  errors      {h['errors']}" + (f" (first: {h['first_errors']})" if h["errors"] else ""))
+        print_memory("hub RSS", h["rss_mb"], warmup)
+        print(f"  tills' shop {c['real_shop_events']} outbox events ({h['real_shop_new_events']} from this run, by its "
+              f"own sync loop every {args.sync_interval:g} s), all accepted "
+              f"{h['real_shop_caught_up_s']} s after the tills stopped" if hub.caught_up else
+              "  tills' shop NOT caught up")
+        print(f"  exactly once: {c['simulated_events']} simulated events + {c['real_shop_events']} of the shop; hub rows "
+              f"{c['tables']}; {len(hub.problems)} mismatch(es)" + (f": {hub.problems[:3]}" if hub.problems else ""))
+        if h["errors"]:
+            failed.append(f"{h['errors']} hub error(s)")
+        if hub.problems:
+            failed.append(f"{len(hub.problems)} hub mismatch(es)")
+        limit = args.hub_max_growth_mb if args.hub_max_growth_mb is not None else args.max_growth_mb
+        if h["rss_mb"]["growth_after_warmup"] > limit:
+            failed.append(f"hub memory grew {h['rss_mb']['growth_after_warmup']:.1f} MB after warm-up "
+                          f"(limit {limit:g} MB)")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
-    failed = []
     if results.errors:
         failed.append(f"{len(results.errors)} error(s)")
     if check.returncode:
@@ -384,6 +550,12 @@ def main() -> int:
     if temp:
         shutil.rmtree(instance, ignore_errors=True)
     return 0
+
+
+def env_database_url(env: dict) -> str:
+    from gerai.config import load_config
+
+    return load_config(env).database_url
 
 
 if __name__ == "__main__":

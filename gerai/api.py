@@ -189,6 +189,8 @@ class GeraiApi(Api):
         headers = data.get("headers") or {}
         if code == 429 and error.response is None and getattr(error, "retry_after", None):
             headers["Retry-After"] = str(error.retry_after)
+        if code == 405 and getattr(error, "valid_methods", None):  # RFC 9110: a 405 lists what is allowed
+            headers["Allow"] = ", ".join(error.valid_methods)
         return error_body(code, message, errors=errors), code, headers
 
 

@@ -31,6 +31,12 @@ sales_blp = ApiBlueprint("sales", __name__, url_prefix=f"{API_PREFIX}/sales", de
 NOT_REPRINTED = "This sale was already recorded, so it was not printed again; use POST /sales/{id}/print for a copy."
 
 
+PRINTED = "As text (`format=text`, text/plain) or as ESC/POS bytes for the printer (application/octet-stream)"
+AS_TEXT = {"schema": {"type": "string"}, "content_type": "text/plain", "description": PRINTED}
+AS_ESCPOS = {"schema": {"type": "string", "format": "binary"}, "content_type": "application/octet-stream",
+             "description": PRINTED}
+
+
 def now():
     """The clock (tests set `GERAI_CLOCK` to freeze it)."""
     clock = current_app.config.get("GERAI_CLOCK")
@@ -120,7 +126,8 @@ class SaleItem(MethodView):
 class SaleReceipt(MethodView):
     @roles(*CASHIER)
     @sales_blp.arguments(ReceiptQuerySchema, location="query")
-    @sales_blp.response(200, description="text/plain receipt, or the ESC/POS bytes (application/octet-stream)")
+    @sales_blp.alt_response(200, **AS_TEXT)
+    @sales_blp.alt_response(200, **AS_ESCPOS)
     def get(self, args, sale_id):
         """The receipt as text or as ESC/POS bytes (32 or 48 columns by the paper)"""
         doc = sales.get_sale(db_session(), str(sale_id))
@@ -228,7 +235,8 @@ class CloseShift(MethodView):
 class ShiftReport(MethodView):
     @roles(*CASHIER)
     @shifts_blp.arguments(ReceiptQuerySchema, location="query")
-    @shifts_blp.response(200, description="The Z report as text/plain or ESC/POS bytes")
+    @shifts_blp.alt_response(200, **AS_TEXT)
+    @shifts_blp.alt_response(200, **AS_ESCPOS)
     def get(self, args, shift_id):
         """The shift's Z report as text or ESC/POS bytes"""
         doc = _own_shift(shift_id)

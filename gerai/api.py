@@ -196,8 +196,8 @@ class GeraiApi(Api):
         if code == 400 and error.description == "csrf":
             message = gettext("The form or request has expired (CSRF check failed); reload the page.")
         errors = data.get("errors") or data.get("messages")
-        if isinstance(errors, dict):
-            errors = {where: _field_paths(m) if isinstance(m, dict) else m for where, m in errors.items()}
+        if isinstance(errors, dict):  # a message for the whole body (`Invalid JSON body.`) goes under `_schema`
+            errors = {where: _field_paths(m) if isinstance(m, dict) else {"_schema": m} for where, m in errors.items()}
         headers = data.get("headers") or {}
         if code == 429 and error.response is None and getattr(error, "retry_after", None):
             headers["Retry-After"] = str(error.retry_after)

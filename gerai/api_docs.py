@@ -38,6 +38,33 @@ ERROR_SCHEMA = {
 }
 
 
+# What a 201 leads to: (path of the creating POST) -> (parameter, where the answer holds it, [(path, methods)]).
+# OpenAPI links: clients (and the fuzzer's stateful phase) follow them from the new thing to its operations.
+LINKS = {
+    "/api/v1/products": ("sku", "sku", [("/api/v1/products/{sku}", ("get", "patch")),
+                                        ("/api/v1/stock/{sku}/movements", ("get",))]),
+    "/api/v1/suppliers": ("code", "code", [("/api/v1/suppliers/{code}", ("get", "patch"))]),
+    "/api/v1/members": ("member_no", "member_no", [("/api/v1/members/{member_no}", ("get", "patch")),
+                                                   ("/api/v1/members/{member_no}/purchases", ("get",))]),
+    "/api/v1/sales": ("sale_id", "id", [("/api/v1/sales/{sale_id}", ("get",)),
+                                        ("/api/v1/sales/{sale_id}/receipt", ("get",)),
+                                        ("/api/v1/sales/{sale_id}/refunds", ("post",))]),
+    "/api/v1/restock-requests": ("request_id", "id", [("/api/v1/restock-requests/{request_id}", ("get",)),
+                                                      ("/api/v1/restock-requests/{request_id}/cancel", ("post",))]),
+}
+
+
+def _links(path: str) -> dict:
+    param, field, targets = LINKS[path]
+    out = {}
+    for target, methods in targets:
+        pointer = target.replace("~", "~0").replace("/", "~1")
+        for method in methods:
+            name = method.capitalize() + "".join(w.capitalize() for w in target.split("/")[3:] if "{" not in w)
+            out[name] = {"operationRef": f"#/paths/{pointer}/{method}", "parameters": {param: f"$response.body#/{field}"}}
+    return out
+
+
 def register_components(spec) -> None:
     spec.components.schemas["Error"] = ERROR_SCHEMA
     for name, description in ERRORS.values():
@@ -80,5 +107,7 @@ class ErrorDocumentingSpec:
                 operation["security"] = []
             for code in sorted(codes):
                 responses.setdefault(str(code), ERRORS[code][0])
+            if method == "post" and rule.rule in LINKS and isinstance(responses.get(201), dict):
+                responses[201]["links"] = _links(rule.rule)
         return self._spec.path(rule=rule, operations=operations, **kwargs)
 

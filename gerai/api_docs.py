@@ -4,9 +4,8 @@ flask-smorest documents the success and the 422 of `arguments`; every operation 
 error shape: 400 (malformed: unreadable JSON, NUL characters) and 503 (database busy); 401 unless public
 (a public operation needs no bearer token: `security: []`); 403 when its roles are not all roles; 404 when
 its path or its body names something (a SKU, a sale, a supplier) that may not exist; 415 and 422 when it
-takes a body. Statuses a view raises itself (409, 429) stay
-with the view's `alt_response`. With no catch-all `default` response, a status the document does not list
-is a mistake the fuzzer (tests/fuzz) finds.
+takes a body. Statuses a view raises itself (409, 429) stay with the view's `alt_response`. With no
+catch-all `default` response, a status the document does not list is a mistake the fuzzer (tests/fuzz) finds.
 """
 from __future__ import annotations
 

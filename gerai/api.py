@@ -18,8 +18,10 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
+from gerai.api_docs import PAGINATION_HEADER, ErrorDocumentingSpec, register_components as register_error_components
 from gerai.db import is_busy
 from gerai.errors import DomainError
+from gerai.models import ROLES
 from gerai.numbers import MONEY_MAX, QuantityError, parse_qty, qty_str
 
 API_PREFIX = "/api/v1"
@@ -93,6 +95,10 @@ class PaginationParser(OneSchemaPerClass):
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = ExactJSONParser()
     PAGINATION_ARGUMENTS_PARSER = PaginationParser()
+
+    def register_views_in_doc(self, api, app, spec, *, name, parameters):
+        """Each operation's error answers documented from its view (gerai.api_docs)."""
+        super().register_views_in_doc(api, app, ErrorDocumentingSpec(spec, app, ROLES), name=name, parameters=parameters)
 
     @staticmethod
     def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
@@ -175,6 +181,12 @@ def _translated_errors(err: DomainError, message: str) -> dict | None:
 class GeraiApi(Api):
     """flask-smorest's Api with our error shape for the API and HTML errors for pages."""
 
+    DEFAULT_ERROR_RESPONSE_NAME = None  # no catch-all: every operation lists its error statuses (gerai.api_docs)
+
+    def _register_pagination_header(self):
+        """X-Pagination holds JSON text: documented as `content` (a `schema` reads as the header's own syntax)."""
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
+
     def handle_http_exception(self, error: HTTPException):
         if not request.path.startswith("/api/"):
             if error.code == 400 and error.description == "csrf":
@@ -186,11 +198,13 @@ class GeraiApi(Api):
         if code == 400 and error.description == "csrf":
             message = gettext("The form or request has expired (CSRF check failed); reload the page.")
         errors = data.get("errors") or data.get("messages")
-        if isinstance(errors, dict):
-            errors = {where: _field_paths(m) if isinstance(m, dict) else m for where, m in errors.items()}
+        if isinstance(errors, dict):  # a message for the whole body (`Invalid JSON body.`) goes under `_schema`
+            errors = {where: _field_paths(m) if isinstance(m, dict) else {"_schema": m} for where, m in errors.items()}
         headers = data.get("headers") or {}
         if code == 429 and error.response is None and getattr(error, "retry_after", None):
             headers["Retry-After"] = str(error.retry_after)
+        if code == 405 and getattr(error, "valid_methods", None):  # RFC 9110: a 405 lists what is allowed
+            headers["Allow"] = ", ".join(error.valid_methods)
         return error_body(code, message, errors=errors), code, headers
 
 
@@ -238,6 +252,7 @@ def make_api(app) -> GeraiApi:
         },
     )
     api = GeraiApi(app)
+    register_error_components(api.spec)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected_error)
     return api

@@ -77,6 +77,7 @@ class Suppliers(MethodView):
     @roles(*MANAGER)
     @suppliers_blp.arguments(SupplierSchema)
     @suppliers_blp.response(201, SupplierSchema)
+    @suppliers_blp.alt_response(409, description="Duplicate code")
     def post(self, data):
         """Add a supplier"""
         return catalog.create_supplier(db_session(), data)

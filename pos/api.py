@@ -28,7 +28,14 @@ from pos.schemas import (BodyInvalid, PrintedSchema, ReceiptQuerySchema, RefundI
 
 shifts_blp = ApiBlueprint("shifts", __name__, url_prefix=f"{API_PREFIX}/shifts", description="Till shifts")
 sales_blp = ApiBlueprint("sales", __name__, url_prefix=f"{API_PREFIX}/sales", description="Sales, receipts, refunds")
+SHIFT_ID = "int(max=9223372036854775807)"  # a larger id is a 404, not an overflow in the database driver (500)
 NOT_REPRINTED = "This sale was already recorded, so it was not printed again; use POST /sales/{id}/print for a copy."
+
+
+PRINTED = "As text (`format=text`, text/plain) or as ESC/POS bytes for the printer (application/octet-stream)"
+AS_TEXT = {"schema": {"type": "string"}, "content_type": "text/plain", "description": PRINTED}
+AS_ESCPOS = {"schema": {"type": "string", "format": "binary"}, "content_type": "application/octet-stream",
+             "description": PRINTED}
 
 
 def now():
@@ -120,7 +127,8 @@ class SaleItem(MethodView):
 class SaleReceipt(MethodView):
     @roles(*CASHIER)
     @sales_blp.arguments(ReceiptQuerySchema, location="query")
-    @sales_blp.response(200, description="text/plain receipt, or the ESC/POS bytes (application/octet-stream)")
+    @sales_blp.alt_response(200, **AS_TEXT)
+    @sales_blp.alt_response(200, **AS_ESCPOS)
     def get(self, args, sale_id):
         """The receipt as text or as ESC/POS bytes (32 or 48 columns by the paper)"""
         doc = sales.get_sale(db_session(), str(sale_id))
@@ -201,7 +209,7 @@ class CurrentShift(MethodView):
         return _shift_answer(shifts.current_shift(db_session(), current_user().id))
 
 
-@shifts_blp.route("/<int:shift_id>")
+@shifts_blp.route(f"/<{SHIFT_ID}:shift_id>")
 class ShiftItem(MethodView):
     @roles(*CASHIER)
     @shifts_blp.response(200, ShiftSchema)
@@ -210,7 +218,7 @@ class ShiftItem(MethodView):
         return _shift_answer(_own_shift(shift_id))
 
 
-@shifts_blp.route("/<int:shift_id>/close")
+@shifts_blp.route(f"/<{SHIFT_ID}:shift_id>/close")
 class CloseShift(MethodView):
     @roles(*CASHIER)
     @shifts_blp.arguments(ShiftCloseSchema)
@@ -224,11 +232,12 @@ class CloseShift(MethodView):
         return _shift_answer(doc, print_rows(receipts.z_report_rows(doc, shop(), receipts.columns_for(paper_mm()))))
 
 
-@shifts_blp.route("/<int:shift_id>/report")
+@shifts_blp.route(f"/<{SHIFT_ID}:shift_id>/report")
 class ShiftReport(MethodView):
     @roles(*CASHIER)
     @shifts_blp.arguments(ReceiptQuerySchema, location="query")
-    @shifts_blp.response(200, description="The Z report as text/plain or ESC/POS bytes")
+    @shifts_blp.alt_response(200, **AS_TEXT)
+    @shifts_blp.alt_response(200, **AS_ESCPOS)
     def get(self, args, shift_id):
         """The shift's Z report as text or ESC/POS bytes"""
         doc = _own_shift(shift_id)
@@ -239,7 +248,7 @@ class ShiftReport(MethodView):
         return Response(printing.render(rows, paper_mm=mm), 200, mimetype="application/octet-stream")
 
 
-@shifts_blp.route("/<int:shift_id>/print")
+@shifts_blp.route(f"/<{SHIFT_ID}:shift_id>/print")
 class ShiftPrint(MethodView):
     @roles(*CASHIER)
     @shifts_blp.response(200, PrintedSchema)

@@ -25,6 +25,9 @@ lpg_blp = ApiBlueprint("lpg", __name__, url_prefix=f"{API_PREFIX}/lpg", descript
 qris_blp = ApiBlueprint("qris", __name__, url_prefix=API_PREFIX, description="QRIS")
 
 
+CSV = {"schema": {"type": "string"}, "content_type": "text/csv"}
+
+
 def today():
     return local_day(now(), settings().tz)
 
@@ -60,6 +63,7 @@ class YearReport(MethodView):
     @roles(*MANAGER)
     @members_blp.arguments(YearQuerySchema, location="query")
     @members_blp.response(200, YearRowSchema(many=True))
+    @members_blp.alt_response(200, **CSV, description="JSON; with `?format=csv` a spreadsheet (text/csv)")
     def get(self, args):
         """Every member's purchases in a year (the SHU base); `?format=csv` for a spreadsheet"""
         year = args["year"] or today().year
@@ -90,6 +94,7 @@ class MemberPurchases(MethodView):
     @roles(*MANAGER)
     @members_blp.arguments(YearQuerySchema, location="query")
     @members_blp.response(200, MemberPurchasesSchema)
+    @members_blp.alt_response(200, **CSV, description="JSON; with `?format=csv` a spreadsheet (text/csv)")
     def get(self, args, member_no):
         """A member's purchases in a year (shop's local calendar), with totals; `?format=csv`"""
         year = args["year"] or today().year
@@ -104,6 +109,7 @@ class Logbook(MethodView):
     @roles(*MANAGER)
     @lpg_blp.arguments(LogbookQuerySchema, location="query")
     @lpg_blp.response(200, LogRowSchema(many=True), description="CSV by default; `format=json` for JSON")
+    @lpg_blp.alt_response(200, **CSV, description="CSV by default; `format=json` for JSON")
     def get(self, args):
         """The LPG 3 kg logbook (date, masked NIK, category, cylinders, price) between two local days"""
         if args["to"] < args["from_"]:

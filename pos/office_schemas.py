@@ -1,6 +1,8 @@
 """Shapes of the back-office endpoints: members, the LPG logbook and empties, QRIS settings."""
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -69,9 +71,12 @@ class MemberPurchasesSchema(ma.Schema):
 
 # --- LPG, QRIS ------------------------------------------------------------------------------
 
+LOGBOOK_DAYS = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))  # 0001-01-01 in UTC+7 overflowed (500)
+
+
 class LogbookQuerySchema(ma.Schema):
-    from_ = fields.Date(data_key="from", required=True)
-    to = fields.Date(required=True)
+    from_ = fields.Date(data_key="from", required=True, validate=LOGBOOK_DAYS)
+    to = fields.Date(required=True, validate=LOGBOOK_DAYS)
     format = fields.String(load_default="csv", validate=validate.OneOf(("json", "csv")))
 
 

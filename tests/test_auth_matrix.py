@@ -16,6 +16,7 @@ import factories as f
 from conftest import TEST_USERS
 from gerai import auth
 from gerai.models import ROLES, User
+from pos.api import SHIFT_ID
 
 PUBLIC = "public"
 SIGNED_IN = ROLES  # any role, once signed in
@@ -87,10 +88,10 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # the till API (pos/api.py, pos/office_api.py)
     ("POST", "/api/v1/shifts"): CASHIER,
     ("GET", "/api/v1/shifts/current"): CASHIER,
-    ("GET", "/api/v1/shifts/<int:shift_id>"): CASHIER,
-    ("POST", "/api/v1/shifts/<int:shift_id>/close"): CASHIER,
-    ("GET", "/api/v1/shifts/<int:shift_id>/report"): CASHIER,
-    ("POST", "/api/v1/shifts/<int:shift_id>/print"): CASHIER,
+    ("GET", f"/api/v1/shifts/<{SHIFT_ID}:shift_id>"): CASHIER,
+    ("POST", f"/api/v1/shifts/<{SHIFT_ID}:shift_id>/close"): CASHIER,
+    ("GET", f"/api/v1/shifts/<{SHIFT_ID}:shift_id>/report"): CASHIER,
+    ("POST", f"/api/v1/shifts/<{SHIFT_ID}:shift_id>/print"): CASHIER,
     ("POST", "/api/v1/sales"): CASHIER,
     ("GET", "/api/v1/sales/<uuid:sale_id>"): CASHIER,
     ("GET", "/api/v1/sales/<uuid:sale_id>/receipt"): CASHIER,

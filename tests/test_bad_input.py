@@ -297,7 +297,7 @@ def test_malformed_json_is_400_and_changes_nothing(refusing_shop, method, path, 
     before = f.db_digest(db)
     res = send(manager, method, path, raw)
     body = assert_error_shape(res, 400)
-    assert body["errors"] == {"json": ["Invalid JSON body."]}
+    assert body["errors"] == {"json": {"_schema": ["Invalid JSON body."]}}  # location -> field -> messages
     assert f.db_digest(db) == before
 
 

@@ -153,6 +153,14 @@ def test_lpg_logbook_csv_masks_the_nik(office, app):
     assert cashier.get("/lpg/logbook?from=2026-04-01&to=2026-04-02").status_code == 403
 
 
+@pytest.mark.parametrize("days", ["from=0001-01-01&to=0001-01-01", "from=2026-01-01&to=9999-12-31"])
+def test_logbook_days_out_of_range_are_422_naming_the_field_not_a_server_error(issued_api, days):
+    """The shop's local day 0001-01-01 (UTC+7) starts before year 1 in UTC: it overflowed (500; the fuzzer's find)."""
+    res = issued_api("manager").get(f"/lpg/logbook?{days}")
+    assert res.status_code == 422
+    assert set(res.get_json()["errors"]["query"]) <= {"from", "to"}
+
+
 def test_qris_settings_and_a_dynamic_qris_for_the_amount(office):
     manager, cashier = office
     assert cashier.get("/qris/dynamic?amount=36000").get_json()["status"] == "qris_not_configured"

@@ -29,7 +29,7 @@ ROLES = ("cashier", "manager", "admin", "coordinator", "monitor")
 # on main (add "/sync"); anything not listed is left out, so a new blueprint is a deliberate addition.
 OPERATION_PREFIXES = (
     "/auth", "/products", "/suppliers", "/stock", "/restock", "/restock-requests", "/shifts", "/sales",
-    "/members", "/lpg", "/settings", "/qris",
+    "/members", "/lpg", "/settings", "/qris", "/audit",
 )
 
 # A refused write may leave these behind on purpose (a failed sign-in is counted for throttling).

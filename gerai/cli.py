@@ -40,6 +40,11 @@ def _fail(message: str) -> None:
 def init_command() -> None:
     """Create or upgrade the database to the newest migration (safe to run twice)."""
     migrate.upgrade(database().url)
+    if database().dialect == "postgresql":  # the hub's monthly partitions, months ahead made in time
+        from suppliers.hub.partitions import ensure_partitions
+
+        with database().engine.begin() as conn:
+            ensure_partitions(conn)
     click.echo(f"Database ready: {database().engine.url.render_as_string(hide_password=True)}")
 
 

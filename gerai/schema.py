@@ -5,8 +5,10 @@ import importlib
 
 import sqlalchemy as sa
 
+from suppliers.hub.partitions import is_partition_child
+
 MODEL_MODULES = ("gerai.models", "inventory.models", "inventory.sales_history", "inventory.empties", "suppliers.models",
-                 "pos.models")
+                 "pos.models", "suppliers.hub.models")
 # Modules naming (in UNMODELLED) the tables and indexes their migrations make beside the models
 # (inventory.search: SQLite's FTS5 table and its shadow tables, the trigram and NOCASE indexes).
 UNMODELLED_MODULES = ("inventory.search",)
@@ -31,9 +33,10 @@ def unmodelled_names() -> frozenset[str]:
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic: leave out, before reflecting them, the objects migrations make beside the models
     (an FTS5 virtual table cannot even be reflected as a table)."""
-    return name not in unmodelled_names()
+    return name not in unmodelled_names() and not is_partition_child(name)
 
 
 def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
-    """Alembic: the same objects, should one reach the comparison another way."""
-    return name not in unmodelled_names()
+    """Alembic: the same objects, should one reach the comparison another way (and the hub's monthly
+    partitions, children of the partitioned tables the models describe)."""
+    return name not in unmodelled_names() and not is_partition_child(name)

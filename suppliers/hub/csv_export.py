@@ -10,6 +10,7 @@ from typing import Iterable, Iterator
 from flask import Response, stream_with_context
 
 from gerai.numbers import qty_str
+from suppliers.models import OPEN_STATUSES
 
 QUEUE_HEADER = ("request_id", "created_at", "supplier", "status", "auto", "outlet_code", "outlet_name", "kecamatan",
                 "kabupaten", "provinsi", "sku", "name", "unit", "qty", "dispatched_qty", "received_qty",
@@ -45,8 +46,9 @@ def queue_rows(requests) -> Iterator[tuple]:
             yield (*head, "", "", "", "", "", "", "")
         for ln in lines:
             dispatched = ln.dispatched_qty or 0
+            left = max(ln.qty - dispatched, 0) if req.status in OPEN_STATUSES else 0  # closed: nothing more to send
             yield (*head, ln.sku, ln.name, ln.unit, qty_str(ln.qty), qty_str(dispatched), qty_str(ln.received_qty or 0),
-                   qty_str(max(ln.qty - dispatched, 0)))
+                   qty_str(left))
 
 
 def demand_rows(items) -> Iterator[tuple]:

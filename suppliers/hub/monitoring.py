@@ -83,9 +83,9 @@ def per_kecamatan(session: Session, area: str | None, now: datetime, today: date
     for row in grouped(sa.select(*place, sa.func.count(sa.distinct(o.c.id)).label("n")), (sd, sd.c.outlet_id == o.c.id),
                        (sd.c.day >= since, sd.c.sales_count > 0)):
         figures[_key(row)].transacting = row.n
-    for row in grouped(sa.select(*place, sa.func.sum(sd.c.sales_count).label("n"), sa.func.sum(sd.c.total).label("t")),
+    for row in grouped(sa.select(*place, sa.func.sum(sd.c.sales_count).label("n"), sa.func.sum(sd.c.total).label("money")),
                        (sd, sd.c.outlet_id == o.c.id), (sd.c.day >= day_value(first), sd.c.day <= day_value(last))):
-        figures[_key(row)].sales_count, figures[_key(row)].sales_total = int(row.n or 0), int(row.t or 0)
+        figures[_key(row)].sales_count, figures[_key(row)].sales_total = int(row.n or 0), int(row.money or 0)
     for row in grouped(sa.select(*place, sa.func.count().label("n")), (r, r.c.outlet_id == o.c.id),
                        (r.c.status.in_(OPEN_STATUSES),)):
         figures[_key(row)].open_requests = row.n

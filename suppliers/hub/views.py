@@ -13,7 +13,7 @@ from gerai.errors import DomainError, NotFound
 from gerai.extensions import db_session
 from gerai.guard import current_user, roles
 from inventory.sales_history import shop_timezone
-from suppliers.hub import csv_export, monitoring, outlets, queue
+from suppliers.hub import csv_export, monitoring, outlet_stock, queue
 from suppliers.hub.forms import DispatchForm, read_dispatch_form
 from suppliers.models import OPEN_STATUSES
 
@@ -139,13 +139,13 @@ def dispatch_page(request_id: str):
 def outlet_page(code: str):
     session = db_session()
     try:
-        outlet = outlets.get_outlet(session, code, outlets.Viewer.of(current_user()))
+        outlet = outlet_stock.get_outlet(session, code, outlet_stock.Viewer.of(current_user()))
     except NotFound:
         abort(404)
     now = utcnow()
-    items = outlets.stock(session, outlet.id, now)
-    return render_template("hub/outlet.html", outlet=outlet, items=items, idle=outlets.not_selling(items),
-                           days=outlets.NOT_SELLING_DAYS)
+    items = outlet_stock.stock(session, outlet.id, now)
+    return render_template("hub/outlet.html", outlet=outlet, items=items, idle=outlet_stock.not_selling(items),
+                           days=outlet_stock.NOT_SELLING_DAYS)
 
 
 def _period(session) -> tuple[date, date]:

@@ -221,3 +221,12 @@ def import_sales_command(file: Path) -> None:
     span = f" from {result.first} to {result.last}" if result.first else ""
     click.echo(f"Imported {result.rows} row(s): sales of {result.products} product(s) on {result.days} day(s){span}. "
                "Count the stock now (stock opname) to set today's on-hand.")
+
+
+def _add_hub_commands() -> None:
+    from suppliers.hub.cli import hub_group
+
+    main.add_command(hub_group)
+
+
+_add_hub_commands()

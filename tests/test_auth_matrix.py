@@ -7,6 +7,7 @@ each role gets 403 wherever it does not belong and is let through wherever it do
 """
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,6 +22,8 @@ PUBLIC = "public"
 SIGNED_IN = ROLES  # any role, once signed in
 MANAGER = ("manager", "admin")
 CASHIER = ("cashier", "manager", "admin")
+COORDINATORS = ("coordinator", "admin")
+MONITORS = ("monitor", "admin")
 
 ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # the platform
@@ -106,6 +109,16 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # the till page (pos/views.py)
     ("GET", "/till"): CASHIER,
     ("GET", "/till/qr.svg"): CASHIER,
+    # the hub's pages (suppliers/hub/views.py; only on GERAI_ROLE=hub)
+    ("GET", "/hub/queue"): COORDINATORS,
+    ("GET", "/hub/queue.csv"): COORDINATORS,
+    ("GET", "/hub/demand"): COORDINATORS,
+    ("GET", "/hub/demand.csv"): COORDINATORS,
+    ("GET", "/hub/requests/<request_id>"): COORDINATORS,
+    ("POST", "/hub/requests/<request_id>/dispatch"): COORDINATORS,
+    ("GET", "/hub/outlets/<code>"): ("coordinator", "monitor", "admin"),
+    ("GET", "/hub/monitor"): MONITORS,
+    ("GET", "/hub/monitor.csv"): MONITORS,
 }
 
 # A value for each URL variable, naming something that exists in the `shop` fixture.
@@ -129,6 +142,21 @@ def url_for_rule(app, rule_text: str) -> str:
 
 def is_api(rule_text: str) -> bool:
     return rule_text.startswith("/api/")
+
+
+@pytest.fixture
+def hub_app(settings):
+    """The same database served as a hub (GERAI_ROLE=hub): the hub's own routes exist only there."""
+    from gerai.app import create_app
+
+    application = create_app(dataclasses.replace(settings, role="hub"))
+    application.config.update(TESTING=True)
+    yield application
+    application.extensions["gerai_db"].dispose()
+
+
+def hub_only_routes(app, hub_app) -> set[tuple[str, str]]:
+    return routes(hub_app) - routes(app)
 
 
 @pytest.fixture
@@ -182,9 +210,9 @@ def refused_as_anonymous(res, rule_text: str) -> bool:
     return res.status_code == 302 and urlsplit(res.location).path == "/login"
 
 
-def test_every_route_is_classified(app):
+def test_every_route_is_classified(app, hub_app):
     """A new route must be entered in ACCESS with who may call it; a removed one must leave it."""
-    found = routes(app)
+    found = routes(app) | routes(hub_app)
     unclassified = sorted(found - set(ACCESS))
     stale = sorted(set(ACCESS) - found)
     assert not unclassified, f"routes nobody decided the access of (add them to ACCESS in {__file__}): {unclassified}"
@@ -197,8 +225,16 @@ def test_the_table_names_only_real_roles():
 
 
 def test_anonymous_callers_reach_only_the_public_routes(app, shop):
+    anonymous_walk(app, routes(app))
+
+
+def test_anonymous_callers_reach_only_the_public_routes_of_a_hub(app, hub_app, shop):
+    anonymous_walk(hub_app, hub_only_routes(app, hub_app))
+
+
+def anonymous_walk(app, walked):
     caller, wrong = Caller(app, None), []
-    for method, rule_text in sorted(routes(app)):
+    for method, rule_text in sorted(walked):
         res = caller.call(method, rule_text)
         public = ACCESS.get((method, rule_text)) == PUBLIC
         if res.status_code >= 500 or refused_as_anonymous(res, rule_text) == public:
@@ -208,8 +244,17 @@ def test_anonymous_callers_reach_only_the_public_routes(app, shop):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_403_where_it_does_not_belong_and_through_where_it_does(app, shop, role):
+    role_walk(app, routes(app), role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_on_a_hub_gets_403_where_it_does_not_belong_and_through_where_it_does(app, hub_app, shop, role):
+    role_walk(hub_app, hub_only_routes(app, hub_app), role)
+
+
+def role_walk(app, walked, role):
     caller, wrong = Caller(app, role), []
-    for method, rule_text in sorted(routes(app)):
+    for method, rule_text in sorted(walked):
         who = ACCESS.get((method, rule_text))
         if who is None or who == PUBLIC:
             continue  # unclassified: test_every_route_is_classified says so

@@ -117,12 +117,12 @@ def request_page(request_id: str):
 @roles(*COORDINATORS)
 def dispatch_page(request_id: str):
     """Send all or part of what a request asks for; mistakes come back on the form, nothing written."""
-    from suppliers.hub.dispatch import dispatch
-
     session = db_session()
     found = _request_or_404(request_id)
     form = read_dispatch_form(request.form, found[1], shop_timezone(session), _today(session))
     if not form.errors:
+        from suppliers.hub.dispatch import dispatch  # hubcore's service: hub_dispatches, dispatched qty, feed row
+
         try:
             dispatch(session, request_id, form.lines, form.eta, current_user())
         except DomainError as err:

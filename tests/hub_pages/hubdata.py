@@ -19,6 +19,7 @@ daily sales.
 """
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -91,12 +92,17 @@ def seed(db, now: datetime | None = None) -> dict[str, int]:
     return ids
 
 
+@functools.lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return auth.hash_password("rahasia-123")  # scrypt: once per run, not once per user and test
+
+
 def user(db, username: str, role: str, *, supplier: str | None = None, area: str | None = None) -> User:
     """A user (made once per database: PostgreSQL keeps users between tests)."""
     with db.session() as s:
         found = s.scalar(sa.select(User).where(User.username == username))
         if found is None:
-            found = User(username=username, role=role, password_hash=auth.hash_password("rahasia-123"),
+            found = User(username=username, role=role, password_hash=_password_hash(),
                          supplier_code=supplier, area=area)
             s.add(found)
             s.commit()

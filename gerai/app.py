@@ -38,6 +38,28 @@ def refuse_nul_characters() -> None:
         abort(400, description="Text may not contain NUL characters.")
 
 
+def _is_hub(app: Flask) -> bool:
+    return app.extensions["gerai_settings"].role == "hub"
+
+
+def _by_role(app: Flask, shop_blueprints: tuple) -> tuple:
+    """On a hub, the restock requests API reads the hub's tables (requests of many shops) instead."""
+    if not _is_hub(app):
+        return shop_blueprints
+    from suppliers.hub import requests_api
+
+    return (*(blp for blp in shop_blueprints if blp.name != "restock_requests"), *requests_api.BLUEPRINTS)
+
+
+def _hub_only(app: Flask) -> tuple:
+    """Sync endpoints exist only on a hub (a shop answers 404)."""
+    if not _is_hub(app):
+        return ()
+    from suppliers.hub import sync_api
+
+    return sync_api.BLUEPRINTS
+
+
 def _register_blueprints(app: Flask) -> None:
     """Every blueprint, from one explicit list."""
     from gerai import auth_api, web
@@ -47,8 +69,8 @@ def _register_blueprints(app: Flask) -> None:
     from suppliers import api as suppliers_api, views as suppliers_views
 
     api = make_api(app)
-    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *suppliers_api.BLUEPRINTS,
-                *pos_api.BLUEPRINTS, *pos_office_api.BLUEPRINTS):
+    for blp in (auth_api.blp, *inventory_api.BLUEPRINTS, signals_api.blp, *_by_role(app, suppliers_api.BLUEPRINTS),
+                *pos_api.BLUEPRINTS, *pos_office_api.BLUEPRINTS, *_hub_only(app)):
         api.register_blueprint(blp)
     app.register_blueprint(web.bp)
     app.register_blueprint(inventory_views.bp)

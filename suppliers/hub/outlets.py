@@ -29,7 +29,7 @@ def token_hash(token: str) -> str:
 def _clean(field: str, value: str | None) -> str:
     value = (value or "").strip()
     if len(value) > TEXT_FIELDS[field]:
-        raise Invalid("%(field)s may be at most %(max)s characters.", field=field, max=TEXT_FIELDS[field])
+        raise Invalid("%(name)s may be at most %(max)s characters.", field=field, name=field, max=TEXT_FIELDS[field])
     return value
 
 

@@ -100,7 +100,8 @@ def _request_or_404(request_id: str):
 
 def _render_request(found, form: DispatchForm | None = None, status: int = 200):
     req, lines, dispatches = found
-    can_dispatch = req.status in OPEN_STATUSES and any(queue.outstanding(ln) > 0 for ln in lines)
+    can_dispatch = (current_user().role == "coordinator" and req.status in OPEN_STATUSES  # only the supplier's own
+                    and any(queue.outstanding(ln) > 0 for ln in lines))
     errors = {name: _message(err) for name, err in (form.errors if form else {}).items()}
     return render_template("hub/request.html", req=req, lines=lines, dispatches=dispatches,
                            outstanding=queue.outstanding, can_dispatch=can_dispatch, errors=errors,
@@ -121,7 +122,7 @@ def dispatch_page(request_id: str):
     found = _request_or_404(request_id)
     form = read_dispatch_form(request.form, found[1], shop_timezone(session), _today(session))
     if not form.errors:
-        from suppliers.hub.dispatch import dispatch  # hubcore's service: hub_dispatches, dispatched qty, feed row
+        from suppliers.hub.requests import dispatch  # hub_dispatches, the lines' dispatched qty, the feed row
 
         try:
             dispatch(session, request_id, form.lines, form.eta, current_user())

@@ -154,3 +154,23 @@ def test_on_a_hub_people_land_on_their_pages_and_shop_pages_are_hidden(hub, user
 
 def test_the_hub_pages_do_not_exist_on_a_shop(client):
     assert client.get("/hub/queue").status_code == 404
+
+
+def test_dispatching_part_of_a_request_through_the_form(any_hub):
+    import json
+
+    import sqlalchemy as sa
+
+    bulog = any_hub.client("t-koord")
+    res = bulog.post(f"/hub/requests/{R[1]}/dispatch", data={"csrf_token": "test-csrf", "qty-0": "4,5", "qty-1": ""})
+    assert res.status_code == 302
+    body = bulog.get(f"/hub/requests/{R[1]}").get_data(as_text=True)
+    assert "Pengiriman dicatat" in body and 'id="request-status">dikirim' in body.replace("Dikirim", "dikirim")
+    with any_hub.db.session() as s:
+        lines = dict(s.execute(sa.text(f"SELECT sku, dispatched_qty FROM hub_request_lines WHERE request_id = '{R[1]}'")).all())
+        feed = [json.loads(d) for d in s.scalars(sa.text("SELECT data FROM hub_feed WHERE type = 'dispatch'"))]
+    assert lines == {"BRS-5": 4500, "MNY-1": 0}  # thousandths
+    assert [(f["request_id"], [(ln["sku"], ln["qty"]) for ln in f["lines"]]) for f in feed] == [(R[1], [("BRS-5", "4.500")])]
+    # the rest is still to send: 6 kg more than what is left is refused on the form, nothing written
+    res = bulog.post(f"/hub/requests/{R[1]}/dispatch", data={"csrf_token": "test-csrf", "qty-0": "6.001"})
+    assert res.status_code == 422 and "Hanya 6 kg" in res.get_data(as_text=True)

@@ -1,0 +1,28 @@
+"""The coordinators' queue: hub_requests (supplier, created_at), newest first per supplier in any status
+(suppliers/hub/indexes.py says why).
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-11-23 22:10:00
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0009'
+down_revision: Union[str, Sequence[str], None] = '0007'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('hub_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_hub_requests_supplier_created_at', ['supplier', 'created_at'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('hub_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_hub_requests_supplier_created_at')

@@ -63,7 +63,7 @@ SELECT 'KDMP-' || lpad(i::text, 5, '0'), 'Gerai KMP ' || i, 'Koperasi Desa ' || 
 FROM generate_series(1, %(outlets)s) i"""),
     ("requests", """
 INSERT INTO hub_requests (id, outlet_id, supplier, status, auto, note, created_at, updated_at)
-SELECT gen_random_uuid()::text, 1 + (i * 7919) %% %(outlets)s,
+SELECT gen_random_uuid()::text, 1 + (i::bigint * 7919) %% %(outlets)s,
        (ARRAY['BULOG','BULOG','BULOG','BULOG','IDFOOD','IDFOOD','IDFOOD','AGEN-LPG','AGEN-LPG','PUPUK'])[1 + i %% 10],
        CASE WHEN at < now() - interval '14 days'
             THEN CASE WHEN u < 0.9 THEN 'received' ELSE 'cancelled' END

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -153,10 +154,12 @@ def app_for(url: str, instance: Path):
     app = create_app(load_config({}, instance=str(instance), database_url=url, role="hub",
                                  secret_key="bench-" + uuid.uuid4().hex))
     with app.extensions["gerai_db"].session() as s:
-        user = User(username="koord-bulog", role="coordinator", supplier_code=SUPPLIER,
-                    password_hash=auth.hash_password("bench-rahasia-123"))
-        s.add(user)
-        s.commit()
+        user = s.scalar(sa.select(User).where(User.username == "koord-bulog"))
+        if user is None:
+            user = User(username="koord-bulog", role="coordinator", supplier_code=SUPPLIER,
+                        password_hash=auth.hash_password("bench-rahasia-123"))
+            s.add(user)
+            s.commit()
         uid, fp = user.id, auth.password_fingerprint(user)
     client = app.test_client()
     with client.session_transaction() as sess:
@@ -239,16 +242,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="20,000 requests, 100 shops, 20 runs")
     parser.add_argument("--keep", action="store_true", help="leave the database (its URL is printed)")
+    parser.add_argument("--reuse", metavar="URL", help="time on a database a --keep run left (no making, no drop)")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.outlets, args.runs = 20_000, 100, 20
     server = os.environ.get("GERAI_TEST_POSTGRES_URL", PG_DEFAULT)
     echo(environment())
+    if args.reuse:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(args.reuse, args.runs, Path(tmp))
+        return
     url = create_database(server)
     echo(f"database {sa.make_url(url).database}: {args.outlets:,} shops, {args.requests:,} requests")
     try:
         from gerai import migrate
-        import tempfile
 
         migrate.upgrade(url)
         fill(url, args.outlets, args.requests)

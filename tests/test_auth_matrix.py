@@ -7,7 +7,6 @@ each role gets 403 wherever it does not belong and is let through wherever it do
 """
 from __future__ import annotations
 
-import dataclasses
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,12 +18,13 @@ from gerai import auth
 from gerai.models import ROLES, User
 
 PUBLIC = "public"
-OUTLET = "outlet token"  # a shop's sync token, not a user's: past the user guard, refused without that token
 SIGNED_IN = ROLES  # any role, once signed in
 MANAGER = ("manager", "admin")
 CASHIER = ("cashier", "manager", "admin")
 COORDINATORS = ("coordinator", "admin")
 MONITORS = ("monitor", "admin")
+
+OUTLET = "outlet token"  # the hub's sync endpoints: an outlet's token, never a user's (a user's gets 401)
 
 ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # the platform
@@ -110,20 +110,6 @@ ACCESS: dict[tuple[str, str], str | tuple[str, ...]] = {
     # the till page (pos/views.py)
     ("GET", "/till"): CASHIER,
     ("GET", "/till/qr.svg"): CASHIER,
-    # the hub's pages (suppliers/hub/views.py; only on GERAI_ROLE=hub)
-    ("GET", "/hub/queue"): COORDINATORS,
-    ("GET", "/hub/queue.csv"): COORDINATORS,
-    ("GET", "/hub/demand"): COORDINATORS,
-    ("GET", "/hub/demand.csv"): COORDINATORS,
-    ("GET", "/hub/requests/<request_id>"): COORDINATORS,
-    ("POST", "/hub/requests/<request_id>/dispatch"): COORDINATORS,
-    ("GET", "/hub/outlets/<code>"): ("coordinator", "monitor", "admin"),
-    ("GET", "/hub/monitor"): MONITORS,
-    ("GET", "/hub/monitor.csv"): MONITORS,
-    # the hub's sync and dispatch API (suppliers/hub/sync_api.py, requests_api.py; only on a hub)
-    ("POST", "/api/v1/sync/push"): OUTLET,
-    ("GET", "/api/v1/sync/pull"): OUTLET,
-    ("POST", "/api/v1/restock-requests/<uuid:request_id>/dispatch"): ("coordinator",),
 }
 
 # A value for each URL variable, naming something that exists in the `shop` fixture.
@@ -147,21 +133,6 @@ def url_for_rule(app, rule_text: str) -> str:
 
 def is_api(rule_text: str) -> bool:
     return rule_text.startswith("/api/")
-
-
-@pytest.fixture
-def hub_app(settings):
-    """The same database served as a hub (GERAI_ROLE=hub): the hub's own routes exist only there."""
-    from gerai.app import create_app
-
-    application = create_app(dataclasses.replace(settings, role="hub"))
-    application.config.update(TESTING=True)
-    yield application
-    application.extensions["gerai_db"].dispose()
-
-
-def hub_only_routes(app, hub_app) -> set[tuple[str, str]]:
-    return routes(hub_app) - routes(app)
 
 
 @pytest.fixture
@@ -215,9 +186,9 @@ def refused_as_anonymous(res, rule_text: str) -> bool:
     return res.status_code == 302 and urlsplit(res.location).path == "/login"
 
 
-def test_every_route_is_classified(app, hub_app):
+def test_every_route_is_classified(app):
     """A new route must be entered in ACCESS with who may call it; a removed one must leave it."""
-    found = routes(app) | routes(hub_app)
+    found = routes(app)
     unclassified = sorted(found - set(ACCESS))
     stale = sorted(set(ACCESS) - found)
     assert not unclassified, f"routes nobody decided the access of (add them to ACCESS in {__file__}): {unclassified}"
@@ -226,22 +197,18 @@ def test_every_route_is_classified(app, hub_app):
 
 def test_the_table_names_only_real_roles():
     for who in ACCESS.values():
-        assert who in (PUBLIC, OUTLET) or (who and set(who) <= set(ROLES)), who
+        assert who == PUBLIC or (who and set(who) <= set(ROLES)), who
 
 
 def test_anonymous_callers_reach_only_the_public_routes(app, shop):
-    anonymous_walk(app, routes(app))
+    anonymous_walk(app, ACCESS)
 
 
-def test_anonymous_callers_reach_only_the_public_routes_of_a_hub(app, hub_app, shop):
-    anonymous_walk(hub_app, hub_only_routes(app, hub_app))
-
-
-def anonymous_walk(app, walked):
+def anonymous_walk(app, access) -> None:
     caller, wrong = Caller(app, None), []
-    for method, rule_text in sorted(walked):
+    for method, rule_text in sorted(routes(app)):
         res = caller.call(method, rule_text)
-        public = ACCESS.get((method, rule_text)) == PUBLIC
+        public = access.get((method, rule_text)) == PUBLIC
         if res.status_code >= 500 or refused_as_anonymous(res, rule_text) == public:
             wrong.append(f"{method} {rule_text}: {res.status_code} {'(public)' if public else '(should be refused)'}")
     assert not wrong, "\n".join(wrong)
@@ -249,20 +216,15 @@ def anonymous_walk(app, walked):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_403_where_it_does_not_belong_and_through_where_it_does(app, shop, role):
-    role_walk(app, routes(app), role)
+    role_walk(app, role, ACCESS, routes(app))
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_each_role_on_a_hub_gets_403_where_it_does_not_belong_and_through_where_it_does(app, hub_app, shop, role):
-    role_walk(hub_app, hub_only_routes(app, hub_app), role)
-
-
-def role_walk(app, walked, role):
+def role_walk(app, role, access, rules) -> None:
     caller, wrong = Caller(app, role), []
-    for method, rule_text in sorted(walked):
-        who = ACCESS.get((method, rule_text))
+    for method, rule_text in sorted(rules):
+        who = access.get((method, rule_text))
         if who is None or who in (PUBLIC, OUTLET):
-            continue  # unclassified: test_every_route_is_classified says so; OUTLET: no user token counts there
+            continue  # unclassified: test_every_route_is_classified says so
         res = caller.call(method, rule_text)
         if res.status_code >= 500:
             wrong.append(f"{method} {rule_text}: {res.status_code}")
@@ -292,3 +254,55 @@ def test_the_api_does_not_redirect_and_pages_do_not_answer_json(app, shop):
     page = anonymous.call("GET", "/stock")
     assert page.status_code == 302 and urlsplit(page.location).path == "/login"
     assert "next=/stock" in page.location
+
+
+# --- the hub (GERAI_ROLE=hub): the same table, less what only a shop has, plus the hub's own routes --------
+
+SHOP_ONLY = {("POST", "/api/v1/restock-requests"), ("POST", "/api/v1/restock-requests/<uuid:request_id>/cancel")}
+HUB_ONLY: dict[tuple[str, str], str | tuple[str, ...]] = {
+    ("POST", "/api/v1/sync/push"): OUTLET,
+    ("GET", "/api/v1/sync/pull"): OUTLET,
+    ("GET", "/api/v1/restock-requests"): (*MANAGER, "coordinator", "monitor"),
+    ("GET", "/api/v1/restock-requests/<uuid:request_id>"): (*MANAGER, "coordinator", "monitor"),
+    ("POST", "/api/v1/restock-requests/<uuid:request_id>/dispatch"): ("coordinator",),
+    # the hub's pages (suppliers/hub/views.py): coordinators' queue, demand, dispatch form; monitors' figures
+    ("GET", "/hub/queue"): COORDINATORS,
+    ("GET", "/hub/queue.csv"): COORDINATORS,
+    ("GET", "/hub/demand"): COORDINATORS,
+    ("GET", "/hub/demand.csv"): COORDINATORS,
+    ("GET", "/hub/requests/<request_id>"): COORDINATORS,
+    ("POST", "/hub/requests/<request_id>/dispatch"): COORDINATORS,
+    ("GET", "/hub/outlets/<code>"): ("coordinator", "monitor", "admin"),
+    ("GET", "/hub/monitor"): MONITORS,
+    ("GET", "/hub/monitor.csv"): MONITORS,
+}
+HUB_ACCESS = {**{k: v for k, v in ACCESS.items() if k not in SHOP_ONLY}, **HUB_ONLY}
+
+
+@pytest.fixture
+def hub_app(settings):
+    import dataclasses
+
+    from gerai.app import create_app
+
+    application = create_app(dataclasses.replace(settings, role="hub"))
+    application.config.update(TESTING=True)
+    yield application
+    application.extensions["gerai_db"].dispose()
+
+
+def test_every_hub_route_is_classified(hub_app):
+    found = routes(hub_app)
+    assert not sorted(found - set(HUB_ACCESS)), f"hub routes nobody decided the access of: {sorted(found - set(HUB_ACCESS))}"
+    assert not sorted(set(HUB_ACCESS) - found), f"HUB_ACCESS lists routes the hub does not have: {sorted(set(HUB_ACCESS) - found)}"
+    for who in HUB_ONLY.values():
+        assert who == OUTLET or set(who) <= set(ROLES), who
+
+
+def test_anonymous_callers_reach_only_the_public_routes_of_a_hub(hub_app, shop):
+    anonymous_walk(hub_app, HUB_ACCESS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_on_the_hubs_own_routes(hub_app, shop, role):
+    role_walk(hub_app, role, HUB_ACCESS, set(HUB_ONLY))

@@ -19,6 +19,13 @@ blp = ApiBlueprint("hub_restock_requests", __name__, url_prefix=f"{API_PREFIX}/r
 BLUEPRINTS = (blp,)
 
 
+@blp.record_once
+def _install_catalog_feed(state):
+    from suppliers.hub import catalog_feed
+
+    catalog_feed.install(state.app.extensions["gerai_db"])
+
+
 class HubRequestQuerySchema(ma.Schema):
     status = fields.String(validate=validate.OneOf(HUB_REQUEST_STATUSES))
     supplier = fields.String(validate=validate.Length(max=30))

@@ -74,3 +74,25 @@ def digest(db) -> dict:
         for t in HUB_TABLES:
             out[t] = sorted(map(tuple, conn.execute(sa.text(f"SELECT * FROM {t}")).all()), key=repr)
     return out
+
+
+def bearer(app, username: str) -> dict:
+    """Headers with a user token issued directly (no scrypt sign-in)."""
+    from gerai import auth
+    from gerai.models import User
+
+    with app.extensions["gerai_db"].read_session() as s:
+        user = s.scalar(sa.select(User).where(User.username == username))
+        token = auth.issue_token(app.config["SECRET_KEY"], user)[0]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def add_user(app, username: str, role: str, supplier: str | None = None, area: str | None = None) -> None:
+    from gerai import auth
+    from gerai.models import User
+
+    with app.extensions["gerai_db"].session() as s:
+        if s.scalar(sa.select(User.id).where(User.username == username)) is not None:
+            return  # PostgreSQL keeps users between tests
+        auth.create_user(s, username, role, "rahasia-123", supplier=supplier, area=area)
+        s.commit()

@@ -65,10 +65,16 @@ def parse_cursor(text: str) -> tuple[datetime, str] | None:
     return (moment, request_id[:36]) if moment.tzinfo is not None and request_id else None
 
 
+def open_clause():
+    """`status IN ('submitted', ...)` with the values written into the SQL: PostgreSQL then matches the
+    partial index over open requests (suppliers/hub/indexes.py) whatever plan it keeps for the statement."""
+    return requests_t().c.status.in_(sa.bindparam("open_statuses", OPEN_STATUSES, expanding=True, literal_execute=True))
+
+
 def _status_clause(status: str):
     r = requests_t()
     if status == "open":
-        return r.c.status.in_(OPEN_STATUSES)
+        return open_clause()
     return r.c.status == status if status else None
 
 
@@ -169,7 +175,7 @@ def demand(session: Session, f: QueueFilter) -> list[Demand]:
                       as_qty(sa.func.coalesce(ln.c.dispatched_qty, 0)).label("dispatched"),
                       outstanding.label("outstanding"))
             .select_from(r.join(o, o.c.id == r.c.outlet_id).join(ln, ln.c.request_id == r.c.id))
-            .where(r.c.status.in_(OPEN_STATUSES), *_where(replace(f, sku=""), with_status=False))
+            .where(open_clause(), *_where(replace(f, sku=""), with_status=False))
             .group_by(o.c.provinsi, o.c.kabupaten, ln.c.sku)
             .order_by(o.c.provinsi, o.c.kabupaten, outstanding.desc(), ln.c.sku))
     if f.sku:

@@ -8,7 +8,8 @@ script creates and drops (`--keep` leaves it). Requests spread evenly over two y
 days they are closed (received 90%, cancelled 10%), younger ones mostly open (submitted, dispatched,
 partially received): about 2% of all requests are open, as at a hub where deliveries follow within
 days. Suppliers: BULOG 40%, IDFOOD 30%, AGEN-LPG 20%, PUPUK 10%; 1-4 lines each from 12 products per
-supplier; shops in 50 kabupaten of 10 provinsi, 4 per kecamatan.
+supplier; shops in 50 kabupaten of 10 provinsi, 4 per kecamatan. Rows are written in time order, as a hub
+receives them (the open requests and their lines sit together at the end of the tables).
 
     python bench/bench_hub_queue.py            # 1,000,000 requests (~2-5 min to make)
     python bench/bench_hub_queue.py --quick    # 20,000 requests, few runs (smoke)
@@ -72,7 +73,8 @@ SELECT gen_random_uuid()::text, 1 + (i::bigint * 7919) %% %(outlets)s,
                       WHEN u < 0.9 THEN 'partially_received' ELSE 'received' END END,
        u < 0.3, '', at, at
 FROM (SELECT i, now() - random() * interval '730 days' AS at, random() AS u
-      FROM generate_series(1, %(requests)s) i) s"""),
+      FROM generate_series(1, %(requests)s) i) s
+ORDER BY at"""),  # in the order a hub receives them: the open (recent) ones sit together
     ("lines", """
 INSERT INTO hub_request_lines (request_id, sku, name, unit, qty, dispatched_qty, received_qty)
 SELECT r.id, r.supplier || '-' || lpad(((k + h) %% 12)::text, 2, '0'), 'Barang ' || ((k + h) %% 12), 'pcs', q,

@@ -4,6 +4,7 @@ Only that they work is checked here, never how fast: timings belong to `bench/`,
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -39,3 +40,16 @@ def test_quick_benchmark_run_exits_0_and_prints_every_figure_beside_its_floor(sc
     for figure in BENCHMARKS[script]:
         assert any(row.startswith(figure) for row in rows), f"no row for {figure!r} in:\n{res.stdout}"
     assert any(line.startswith("gerai serve RSS after the runs: ") for line in lines)
+
+
+@pytest.mark.postgres
+def test_quick_hub_benchmark_runs(pg_server_url):
+    """bench_hub.py needs PostgreSQL (it makes and drops its own scratch database on that server)."""
+    res = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_hub.py"), "--quick"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "GERAI_TEST_POSTGRES_URL": pg_server_url})
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-5000:]
+    assert "Traceback" not in res.stderr, res.stderr[-5000:]
+    rows = [line for line in res.stdout.splitlines() if ROW.search(line)]
+    assert any(row.startswith("POST /sync/push") for row in rows), res.stdout
+    assert "events/s" in res.stdout and "gerai serve RSS after the runs: " in res.stdout

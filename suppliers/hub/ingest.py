@@ -147,22 +147,42 @@ def _obj(value: Any, where: str) -> dict:
     return value
 
 
+def _text_ok(value, max_len: int, *, optional: bool = False) -> bool:
+    if value is None:
+        return optional
+    return type(value) is str and (optional or value != "") and len(value) <= max_len
+
+
 def _movement(data: dict, w: str, known: tuple) -> dict:
-    return {"sku": _str(data, "sku", w, 40, empty=False), "name": _str(data, "name", w, 200, required=False),
-            "unit": _str(data, "unit", w, 20, required=False), "kind": _str(data, "kind", w, 20, empty=False),
+    get = data.get
+    if not (_text_ok(get("sku"), 40) and _text_ok(get("kind"), 20) and _text_ok(get("name"), 200, optional=True)
+            and _text_ok(get("unit"), 20, optional=True) and _text_ok(get("source_type"), 20, optional=True)):
+        for key, max_len, required in (("sku", 40, True), ("kind", 20, True), ("name", 200, False),
+                                       ("unit", 20, False), ("source_type", 20, False)):
+            _str(data, key, w, max_len, required=required, empty=not required)
+    source_id = get("source_id")
+    return {"sku": data["sku"], "name": get("name") or "", "unit": get("unit") or "", "kind": data["kind"],
             "qty": _milli(data, "qty", w), "balance_after": _milli(data, "balance_after", w),
-            "source_type": _str(data, "source_type", w, 20, required=False),
-            "source_id": str(data.get("source_id") if data.get("source_id") is not None else "")[:36],
+            "source_type": get("source_type") or "", "source_id": "" if source_id is None else str(source_id)[:36],
             "at": _time_again(data, "at", w, known)}
+
+
+def _sale_line_ok(line) -> bool:
+    if type(line) is not dict or not _text_ok(line.get("sku"), 40):
+        return False
+    amount, qty = line.get("amount"), line.get("qty")
+    return (type(amount) is int and -MONEY_MAX <= amount <= MONEY_MAX and type(qty) is str
+            and _QTY.fullmatch(qty) is not None)
 
 
 def _sale(data: dict, w: str, known: tuple) -> dict:
     lines = _list(data, "lines", w)
     for i, line in enumerate(lines):
-        lw = f"{w}.lines.{i}"
-        _str(_obj(line, lw), "sku", lw, 40, empty=False)
-        _milli(line, "qty", lw)
-        _int(line, "amount", lw)
+        if not _sale_line_ok(line):
+            lw = f"{w}.lines.{i}"
+            _str(_obj(line, lw), "sku", lw, 40, empty=False)
+            _milli(line, "qty", lw)
+            _int(line, "amount", lw)
     return {"sale_id": _str(data, "sale_id", w, 36, empty=False), "number": _int(data, "number", w, 0, 2**62),
             "at": _time_again(data, "at", w, known), "total": _int(data, "total", w),
             "paid": _int(data, "paid", w), "cashier": _str(data, "cashier", w, 64, required=False), "lines": lines}

@@ -20,6 +20,7 @@ from gerai.db import transactional, utcnow
 from gerai.errors import Conflict, Forbidden, Invalid, NotFound
 from gerai.models import User
 from gerai.numbers import qty_str
+from inventory.rules import check_qty_for_unit
 from suppliers.hub import feed
 from suppliers.hub.models import HubDispatch, HubOutlet, HubRequest, HubRequestLine
 
@@ -145,8 +146,7 @@ def dispatch(session: Session, request_id: str, lines: list[dict[str, Any]], eta
         if sku in seen:
             raise Invalid("%(sku)s is given twice.", field=f"lines.{i}.sku", sku=sku)
         seen.add(sku)
-        if qty <= 0:
-            raise Invalid("The quantity must be more than zero.", field=f"lines.{i}.qty")
+        check_qty_for_unit(qty, line.unit, f"lines.{i}.qty")  # more than zero, whole for a whole unit
         left = line.qty - line.dispatched_qty
         if qty > left:
             raise Conflict("Only %(left)s %(unit)s of %(sku)s is still to dispatch, not %(qty)s.",

@@ -87,9 +87,9 @@ class Push(MethodView):
         """An outlet's events, in order; each applied exactly once (idempotent per event id)"""
         session = database().session()
         try:
-            outlet = _outlet(session)
-            outlet_id, code = outlet.id, outlet.code
-            session.rollback()  # the token check read; the batch runs in its own transaction
+            with database().read_session() as reading:  # the token check only reads (no write lock on SQLite)
+                outlet = _outlet(reading)
+                outlet_id, code = outlet.id, outlet.code
             try:
                 given, events = ingest.check_batch(_body())
             except DomainError as err:

@@ -41,7 +41,7 @@ def request_snapshot(seq: int, request_id: str, status: str = "submitted", suppl
     return {"id": eid or str(uuid.uuid4()), "seq": seq, "type": "restock_request", "at": at.isoformat(), "data": {
         "request_id": request_id, "supplier": supplier, "status": status, "auto": False, "note": "",
         "created_at": T0.isoformat(), "updated_at": at.isoformat(),
-        "lines": [{"sku": sku, "name": sku, "unit": "kg", "qty": qty, "dispatched_qty": None, "received_qty": received}
+        "lines": [{"sku": sku, "name": sku, "unit": "kg" if sku.startswith("BRS") else "pcs", "qty": qty, "dispatched_qty": None, "received_qty": received}
                   for sku, qty in lines]}}
 
 

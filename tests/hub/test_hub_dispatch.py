@@ -84,6 +84,7 @@ def test_dispatch_refusals_change_nothing(hub):
         (bulog, {"lines": [{"sku": "BRS-5", "qty": "20.001"}]}, 409, "lines.0.qty"),
         (bulog, {"lines": [{"sku": "BRS-5", "qty": "0"}]}, 422, "lines.0.qty"),
         (bulog, {"lines": [{"sku": "BRS-5", "qty": "-1"}]}, 422, "lines.0.qty"),
+        (bulog, {"lines": [{"sku": "GLA-1", "qty": "1.5"}]}, 422, "lines.0.qty"),  # GLA-1 comes in pcs
         (bulog, {"lines": [{"sku": "NOPE", "qty": "1"}]}, 422, "lines.0.sku"),
         (bulog, {"lines": [{"sku": "BRS-5", "qty": "1"}, {"sku": "BRS-5", "qty": "1"}]}, 422, "lines.1.sku"),
         (bulog, {"lines": []}, 422, "lines"),

@@ -77,6 +77,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(suppliers_views.bp)
     app.register_blueprint(till_views.bp)
     app.register_blueprint(audit_views.bp)
+    if app.extensions["gerai_settings"].role == "hub":
+        from suppliers.hub import views as hub_views
+
+        app.register_blueprint(hub_views.bp)
 
 
 def create_app(settings: Settings | None = None, **overrides: str) -> Flask:

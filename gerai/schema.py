@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from suppliers.hub.partitions import is_partition_child
 
 MODEL_MODULES = ("gerai.models", "gerai.outbox", "inventory.models", "inventory.sales_history", "inventory.empties",
-                 "suppliers.models", "pos.models", "suppliers.hub.models")
+                 "suppliers.models", "pos.models", "suppliers.hub.models", "suppliers.hub.indexes")
 # Modules naming (in UNMODELLED) the tables and indexes their migrations make beside the models
 # (inventory.search: SQLite's FTS5 table and its shadow tables, the trigram and NOCASE indexes).
 UNMODELLED_MODULES = ("inventory.search",)

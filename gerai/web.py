@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
 from gerai import auth, guard
@@ -16,6 +16,7 @@ bp = Blueprint("web", __name__)
 
 DEMO_USERS = (("kasir", "kasir123", "cashier"), ("manajer", "manajer123", "manager"), ("admin", "admin123", "admin"))
 HOME_BY_ROLE = {"cashier": "/till", "manager": "/stock", "admin": "/stock"}
+HUB_HOME_BY_ROLE = {"coordinator": "/hub/queue", "monitor": "/hub/monitor", "admin": "/hub/queue"}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -30,13 +31,23 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def add_nav(app: Flask, href: str, label: str, roles: tuple[str, ...]) -> None:
-    """A link in the top bar for these roles; each domain package adds its own pages."""
-    app.extensions.setdefault("gerai_nav", []).append((href, label, roles))
+def add_nav(app: Flask, href: str, label: str, roles: tuple[str, ...], node: str | None = None) -> None:
+    """A link in the top bar for these roles; each domain package adds its own pages. `node`: shown only
+    on a `shop` or only on a `hub` (None: on both)."""
+    app.extensions.setdefault("gerai_nav", []).append((href, label, roles, node))
 
 
 def home_for(role: str) -> str:
+    """Where a user lands after signing in: on a hub the coordinators' and monitors' pages."""
+    if settings().role == "hub":
+        return HUB_HOME_BY_ROLE.get(role, "/")
     return HOME_BY_ROLE.get(role, "/stock")
+
+
+def nav_for(role: str) -> list[tuple[str, str]]:
+    node = settings().role
+    return [(href, gettext(label)) for href, label, roles, only_on in current_app.extensions.get("gerai_nav", [])
+            if role in roles and only_on in (None, node)]
 
 
 @bp.get("/")
@@ -86,8 +97,7 @@ def install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["qty"] = format_qty
     app.jinja_env.filters["qty_str"] = qty_str  # a quantity in a form's hidden field: `12.500`
     app.jinja_env.globals.update(csrf_token=guard.csrf_token, current_user=guard.current_user, home_for=home_for,
-                                 nav_for=lambda role: [(href, gettext(label)) for href, label, roles in
-                                                       app.extensions.get("gerai_nav", []) if role in roles])
+                                 nav_for=nav_for)
 
     @app.context_processor
     def _shop():

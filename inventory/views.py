@@ -41,11 +41,11 @@ PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 def _nav(state):
     from gerai.web import add_nav
 
-    add_nav(state.app, "/products", "Products", MANAGER)
-    add_nav(state.app, "/stock", "Stock", MANAGER)
-    add_nav(state.app, "/stock/receive", "Receive goods", MANAGER)
-    add_nav(state.app, "/stock/count", "Stock count", MANAGER)
-    add_nav(state.app, "/stock/write-off", "Write-off", MANAGER)
+    add_nav(state.app, "/products", "Products", MANAGER, node="shop")
+    add_nav(state.app, "/stock", "Stock", MANAGER, node="shop")
+    add_nav(state.app, "/stock/receive", "Receive goods", MANAGER, node="shop")
+    add_nav(state.app, "/stock/count", "Stock count", MANAGER, node="shop")
+    add_nav(state.app, "/stock/write-off", "Write-off", MANAGER, node="shop")
 
 
 @bp.app_template_filter("localtime")

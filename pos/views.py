@@ -34,7 +34,7 @@ _TILL_PO = Path(__file__).parent / "templates" / "till" / "id.po"
 def _nav(state):
     from gerai.web import add_nav
 
-    add_nav(state.app, "/till", "Till", CASHIER)
+    add_nav(state.app, "/till", "Till", CASHIER, node="shop")
 
 
 def scale_layout() -> tuple[str | None, str | None]:

@@ -32,8 +32,8 @@ DASHBOARD_ROWS = 30  # per list: the most urgent first
 def _nav(state):
     from gerai.web import add_nav
 
-    add_nav(state.app, "/signals", "Dashboard", MANAGER)
-    add_nav(state.app, "/restock-requests", "Restock requests", MANAGER)
+    add_nav(state.app, "/signals", "Dashboard", MANAGER, node="shop")
+    add_nav(state.app, "/restock-requests", "Restock requests", MANAGER, node="shop")
     # the receive-goods page (inventory) lists what suppliers dispatched, without importing this package
     state.app.extensions["gerai_expected_deliveries"] = requests.expected_deliveries
 

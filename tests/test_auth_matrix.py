@@ -22,6 +22,8 @@ PUBLIC = "public"
 SIGNED_IN = ROLES  # any role, once signed in
 MANAGER = ("manager", "admin")
 CASHIER = ("cashier", "manager", "admin")
+COORDINATORS = ("coordinator", "admin")
+MONITORS = ("monitor", "admin")
 
 OUTLET = "outlet token"  # the hub's sync endpoints: an outlet's token, never a user's (a user's gets 401)
 
@@ -268,6 +270,16 @@ HUB_ONLY: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("GET", "/api/v1/restock-requests"): (*MANAGER, "coordinator", "monitor"),
     ("GET", "/api/v1/restock-requests/<uuid:request_id>"): (*MANAGER, "coordinator", "monitor"),
     ("POST", "/api/v1/restock-requests/<uuid:request_id>/dispatch"): ("coordinator",),
+    # the hub's pages (suppliers/hub/views.py): coordinators' queue, demand, dispatch form; monitors' figures
+    ("GET", "/hub/queue"): COORDINATORS,
+    ("GET", "/hub/queue.csv"): COORDINATORS,
+    ("GET", "/hub/demand"): COORDINATORS,
+    ("GET", "/hub/demand.csv"): COORDINATORS,
+    ("GET", "/hub/requests/<request_id>"): COORDINATORS,
+    ("POST", "/hub/requests/<request_id>/dispatch"): COORDINATORS,
+    ("GET", "/hub/outlets/<code>"): ("coordinator", "monitor", "admin"),
+    ("GET", "/hub/monitor"): MONITORS,
+    ("GET", "/hub/monitor.csv"): MONITORS,
 }
 HUB_ACCESS = {**{k: v for k, v in ACCESS.items() if k not in SHOP_ONLY}, **HUB_ONLY}
 

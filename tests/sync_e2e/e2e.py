@@ -309,3 +309,62 @@ def sale_body(rng: random.Random, skus: list[str]) -> dict:
 
 __all__ = ["HubServer", "CuttingProxy", "assert_agree", "shop_facts", "gerai", "base_env", "once", "free_port",
            "serve", "kill", "json", "COORD", "COORD_PASSWORD"]
+
+
+# --- a shop in this process (the app and its API through the test client) ---------------------------
+
+class Shop:
+    """The shop's own app on its SQLite file, driven through its API (test client), syncing over real HTTP."""
+
+    SKUS = ("BERAS", "GULA", "MINYAK")
+
+    def __init__(self, app, issued_api) -> None:
+        import factories as f
+
+        self.app, self.api = app, issued_api
+        self.db: Database = app.extensions["gerai_db"]
+        self.tz = app.extensions["gerai_settings"].tz if "gerai_settings" in app.extensions else None
+        with self.db.session() as s:
+            for sku, unit in zip(self.SKUS, ("kg", "pcs", "liter")):
+                f.product(s, sku, name=sku.title(), unit=unit, price=15000, supplier="BULOG")
+        self.receive({sku: 1000 for sku in self.SKUS}, "OPENING")
+        res = self.api("cashier").post("/shifts", json={"opening_cash": 0})
+        assert res.status_code == 201, res.get_json()
+
+    def sell(self, rng: random.Random, skus=None) -> dict:
+        res = self.api("cashier").post("/sales", json=sale_body(rng, list(skus or self.SKUS)))
+        assert res.status_code == 201, res.get_json()
+        return res.get_json()
+
+    def receive(self, lines: dict, reference: str = "SJ", request_id: str | None = None) -> None:
+        body = {"supplier": "BULOG", "reference": reference,
+                "lines": [{"sku": sku, "qty": qty} for sku, qty in lines.items()]}
+        if request_id:
+            body["restock_request_id"] = request_id
+        res = self.api("manager").post("/stock/receipts", json=body)
+        assert res.status_code == 201, res.get_json()
+
+    def request(self, lines: dict) -> str:
+        rid = new_uuid()
+        res = self.api("manager").post("/restock-requests", json={
+            "id": rid, "supplier": "BULOG", "lines": [{"sku": sku, "qty": qty} for sku, qty in lines.items()]})
+        assert res.status_code == 201, res.get_json()
+        return rid
+
+    def sync(self, url: str, token: str, outlet: str, **kw):
+        from zoneinfo import ZoneInfo
+
+        from suppliers import sync_client
+
+        hub = sync_client.Hub(url, token, outlet, **kw)
+        return sync_client.sync_round(self.db, hub, ZoneInfo("Asia/Jakarta"))
+
+    def backup(self, path: Path) -> None:
+        from gerai import backup
+
+        backup.backup(self.db, path)
+
+    def restore(self, path: Path) -> None:
+        from gerai import backup
+
+        backup.restore(self.db, path)

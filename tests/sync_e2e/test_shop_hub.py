@@ -19,15 +19,6 @@ pytestmark = pytest.mark.postgres
 SKUS = {"BERAS": ("kg", 13000), "GULA": ("pcs", 18000), "MINYAK": ("liter", 17500)}
 
 
-@pytest.fixture
-def hub(pg_server_url, tmp_path):
-    server = HubServer(pg_server_url, tmp_path / "hub")
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 def open_shop(env: dict, port: int, log) -> tuple:
     """A new shop served by `gerai serve`: products of BULOG with stock, a manager, a cashier with a shift."""
     new_shop(env, {"mgr": "manager", "ksr": "cashier"})

@@ -79,7 +79,8 @@ def test_push_sends_every_event_gzip_in_batches_and_pull_applies_nothing_new(db,
     result = sync_client.sync_round(db, hub_of(hub), TZ)
     total = len(shop_events(db))
     assert result.pushed == total and result.accepted_through == total and result.pulled == 0
-    assert [len(p["seqs"]) for p in hub.pushes] == [500, 500, total - 1000]
+    # the batches, then an empty one asking how far the hub has this shop (nothing more to send)
+    assert [len(p["seqs"]) for p in hub.pushes] == [500, 500, total - 1000, 0]
     assert all(p["gzip"] for p in hub.pushes)
     assert_hub_has_shop_events_once(db, hub)
     st = state(db)
@@ -87,7 +88,7 @@ def test_push_sends_every_event_gzip_in_batches_and_pull_applies_nothing_new(db,
     assert "pushed 1102 events (hub accepted through 1102); pulled 0 events" in result.summary()
     # a second round has nothing to send
     assert sync_client.sync_round(db, hub_of(hub), TZ).pushed == 0
-    assert len(hub.pushes) == 3
+    assert [len(p["seqs"]) for p in hub.pushes][4:] == [0]
 
 
 def test_connection_cut_after_the_hub_took_the_batch_resends_and_nothing_doubles(db, hub):
@@ -117,10 +118,14 @@ def test_a_hub_restored_from_a_backup_gets_the_lost_events_again(db, hub):
     emit_n(db, 40)
     sync_client.sync_round(db, hub_of(hub), TZ)
     hub.restore_to(15)
+    # with nothing new to send, the round's empty batch learns the hub has only 15: 16..40 go again
+    assert sync_client.sync_round(db, hub_of(hub), TZ).pushed == 25 and hub.accepted_through == 40
+    hub.restore_to(15)
     emit_n(db, 3, 40)
     result = sync_client.sync_round(db, hub_of(hub), TZ)
     # first push 41..43 meets a gap (hub at 15): the hub answers 15, the client resends 16..43
-    assert hub.pushes[-2]["seqs"] == [41, 42, 43] and hub.pushes[-1]["seqs"] == list(range(16, 44))
+    assert hub.pushes[-3]["seqs"] == [41, 42, 43] and hub.pushes[-2]["seqs"] == list(range(16, 44))
+    assert hub.pushes[-1]["seqs"] == []
     assert result.accepted_through == 43
     assert_hub_has_shop_events_once(db, hub)
 
@@ -365,7 +370,7 @@ def test_the_gzip_body_is_what_the_contract_says(db, hub):
     original = hub.push
 
     def spy(request):
-        captured["body"] = json.loads(gzip.decompress(request.get_data()))
+        captured.setdefault("body", json.loads(gzip.decompress(request.get_data())))
         return original(request)
 
     hub.push = spy

@@ -368,3 +368,42 @@ class Shop:
         from gerai import backup
 
         backup.restore(self.db, path)
+
+
+def shop_app(instance: Path, template_db: Path, secret: str = "shop-e2e-secret"):
+    """A shop's app on a copy of the test template database (the test users), and an `issued_api` for it."""
+    import shutil
+
+    from conftest import ApiClient, TEST_USERS
+    from gerai import auth
+    from gerai.app import create_app
+    from gerai.config import load_config
+    from gerai.models import User
+
+    instance.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template_db, instance / "gerai.db")
+    app = create_app(load_config({}, instance=str(instance), secret_key=secret, timezone="Asia/Jakarta"))
+    app.config.update(TESTING=True)
+    client, tokens = app.test_client(), {}
+
+    def for_role(role: str) -> ApiClient:
+        if role not in tokens:
+            with app.extensions["gerai_db"].read_session() as s:
+                user = s.scalar(sa.select(User).where(User.username == TEST_USERS[role]))
+                tokens[role] = auth.issue_token(app.config["SECRET_KEY"], user)[0]
+        return ApiClient(client, tokens[role])
+
+    return app, for_role
+
+
+def push_round(db: Database, url: str, token: str, outlet: str, batch: int = 50):
+    """One round as `sync_round` does it, in small batches (more requests for a fault to land in)."""
+    from zoneinfo import ZoneInfo
+
+    from suppliers import sync_client
+
+    hub = sync_client.Hub(url, token, outlet, connect_timeout=2, read_timeout=15)
+    result = sync_client.RoundResult()
+    sync_client.push(db, hub, result, batch=batch)
+    sync_client.pull(db, hub, result, ZoneInfo("Asia/Jakarta"))
+    return result

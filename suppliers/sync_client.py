@@ -4,7 +4,10 @@ One round (`sync_round`): push every event after `pushed_through` in gzip-compre
 500, always trusting the hub's `accepted_through` (a hub restored from a backup answers lower:
 the events are sent again from there); on a `sequence_conflict` (this shop was restored from an
 older backup, and its new events took numbers the hub already holds) the unpushed events are
-renumbered to follow the hub's and pushed again. Then pull pages of the feed until one comes
+renumbered to follow the hub's and pushed again; so are they when the hub answers more than this
+shop holds (restored, no new events yet). Either way the shop then sends its stock levels as
+`movement` events of kind "resync" (qty 0): the hub's stock came partly from the movements the
+shop lost, and must be the shop's books again. Then pull pages of the feed until one comes
 empty, each page applied with its cursor in one transaction (suppliers.sync_apply).
 
 `gerai sync` runs one round; `gerai serve` runs `SyncLoop` in a daemon thread when
@@ -164,13 +167,15 @@ def _update_state(db: Database, **values: Any) -> None:
         s.commit()
 
 
-def _accepted(db: Database, through: int) -> int:
-    """Trust the hub: the events after what it accepted go (again) next. Never beyond the last event
-    here: a hub ahead of this shop (restored from an older backup) shows up as a conflict instead."""
+def _accepted(db: Database, through: int) -> int | None:
+    """Trust the hub: the events after what it accepted go (again) next. None when the hub holds more
+    of this shop's events than this shop has: it was restored from an older backup (see `_renumber`)."""
     with db.session() as s:
         conn = s.connection()
         outbox.lock(conn)
-        kept = min(through, outbox.last_seq(conn))
+        if through > outbox.last_seq(conn):
+            return None
+        kept = through
         outbox.ensure_state(conn)
         conn.execute(outbox.STATE.update().where(outbox.STATE.c.id == outbox.STATE_ID)
                      .values(pushed_through=kept, last_push_at=utcnow()))
@@ -179,12 +184,16 @@ def _accepted(db: Database, through: int) -> int:
 
 
 def _renumber(db: Database, hub_through: int) -> int:
-    """The hub holds other events at numbers this shop used (it was restored from an older backup):
-    every event after the last one both agree on moves to follow the hub's, in order."""
+    """The hub holds events this shop no longer has (it was restored from an older backup): its new
+    events took numbers the hub holds with others (409), or it has none yet beyond the hub's. Every
+    event after the last one both agree on moves to follow the hub's, in order, and the shop's stock
+    as its books now say goes with them (`resync_events`): the hub's stock came from movements
+    the shop lost."""
     with db.session() as s:
         conn = s.connection()
         outbox.lock(conn)
         agreed = min(_state(conn).pushed_through, hub_through)
+        outbox.emit_many(s, resync_events(conn), utcnow())
         moved = outbox.renumber_after(conn, agreed, hub_through)
         conn.execute(outbox.STATE.update().where(outbox.STATE.c.id == outbox.STATE_ID)
                      .values(pushed_through=hub_through))
@@ -193,10 +202,28 @@ def _renumber(db: Database, hub_through: int) -> int:
     return moved
 
 
+RESYNC = "resync"
+
+
+def resync_events(conn: sa.Connection) -> list[tuple[str, dict]]:
+    """One `movement` per product with a stock level, kind "resync", qty 0, balance_after = the level
+    here: the hub's stock (the last balance it heard of per product) becomes the shop's books again."""
+    from gerai.numbers import qty_str
+    from inventory.models import Product, StockLevel
+
+    at = outbox.iso(utcnow())
+    rows = conn.execute(sa.select(Product.sku, Product.name, Product.unit, StockLevel.on_hand)
+                        .join(StockLevel, StockLevel.product_id == Product.id).order_by(Product.sku))
+    return [("movement", {"movement_id": None, "sku": r.sku, "name": r.name, "unit": r.unit, "kind": RESYNC,
+                          "qty": "0.000", "balance_after": qty_str(r.on_hand), "at": at, "source_type": "restore",
+                          "source_id": ""}) for r in rows]
+
+
 # --- push and pull ----------------------------------------------------------------------------
 
 def push(db: Database, hub: Hub, result: RoundResult, batch: int = BATCH) -> None:
     conflicts = stalls = 0
+    asked = False
     while True:
         with db.read_session() as s:
             conn = s.connection()
@@ -204,7 +231,12 @@ def push(db: Database, hub: Hub, result: RoundResult, batch: int = BATCH) -> Non
             events = outbox.events_after(conn, through, batch)
         result.accepted_through = through
         if not events:
-            return
+            if asked:
+                return
+            # Nothing to send: an empty batch still asks how far the hub has this shop. A hub that lost
+            # its last moment (a crash, a restore) answers less, and the events go again; a hub holding
+            # more than this shop (the shop was restored) makes the shop renumber and resend its stock.
+            asked = True
         status, answer = _call(hub, "POST", "/api/v1/sync/push", {"outlet": hub.outlet, "events": events})
         hub_through = answer.get("accepted_through")
         if not isinstance(hub_through, int) or isinstance(hub_through, bool) or hub_through < 0:
@@ -220,6 +252,12 @@ def push(db: Database, hub: Hub, result: RoundResult, batch: int = BATCH) -> Non
         if status != 200:
             raise SyncError(f"The hub refused the events (HTTP {status}: {answer.get('message') or 'no reason given'}).")
         kept = _accepted(db, hub_through)
+        if kept is None:  # the hub is ahead of this shop: restored from an older backup
+            conflicts += 1
+            if conflicts > MAX_CONFLICTS:
+                raise SyncError("The hub holds more of this shop's events than it has; ask the hub's administrator.")
+            result.renumbered += _renumber(db, hub_through)
+            continue
         taken = sum(1 for e in events if e["seq"] <= hub_through)
         result.pushed += taken
         result.accepted_through = kept

@@ -7,8 +7,12 @@ applied, the pull feed by cursor. Faults on demand: cut the connection before or
 has processed a push (`cut_before` / `cut_after` count the next pushes to cut), forget everything
 after some seq (a hub restored from a backup: `restore_to`).
 
-USED UNTIL THE REAL HUB (branch hubcore) IS MERGED: tests/suppliers/test_sync_client.py runs the
-client against this double; point them at the real hub app once it exists.
+KEPT ONLY where the real hub cannot produce the condition: a hub restored from a backup
+(`restore_to`: the hub forgets what it accepted after some seq), used by
+tests/suppliers/test_sync_client.py::test_a_hub_restored_from_a_backup_gets_the_lost_events_again.
+(The real hub losing its last moment is drilled with a real server and a copy of its database put
+back in tests/sync_e2e/test_hub_crash.py.) Every other sync-client and sync-page test runs against
+the real hub app on PostgreSQL (tests/suppliers/real_hub.py, which uses `Served` below).
 """
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""The shop's sync client over real HTTP, against tests/suppliers/hub_double.py.
+"""The shop's sync client over real HTTP against the REAL hub (GERAI_ROLE=hub on PostgreSQL, served in
+this process by tests/suppliers/real_hub.py, which cuts connections and records pushes around it).
 
-THESE TESTS USE THE HUB DOUBLE (a werkzeug server implementing notes/SYNC.md's push and pull), not
-the real hub: once branch hubcore is merged, run the same scenarios against the real hub app
-(GERAI_ROLE=hub on PostgreSQL, an outlet registered with `gerai hub add-outlet`).
-
-The shop side is real: a migrated SQLite shop, its services, its outbox, `gerai sync` as a process.
+The shop side is real too: a migrated SQLite shop, its services, its outbox, `gerai sync` as a process.
+One test keeps the hub double (hub_double.py): a hub restored from a backup (`restore_to`), which the
+real hub can only be made into by putting back a copy of its database; that is done with a real hub
+server in tests/sync_e2e/test_hub_crash.py.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import factories as f
 from gerai import outbox
 from gerai.db import utcnow
 from hub_double import HubDouble, Served
+from real_hub import serve_real_hub
 from inventory import stock
 from inventory.models import HetChange, Product
 from suppliers import requests, sync_client
@@ -36,14 +37,25 @@ TZ = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
-def hub():
-    double = HubDouble()
-    with Served(double) as url:
-        double.url = url
-        yield double
+def hub(pg_db, tmp_path):
+    """The real hub on a clean PostgreSQL database, outlet KDMP-0001 (zone "1") registered."""
+    real, served = serve_real_hub(tmp_path / "hub", pg_db.url)
+    with served as url:
+        real.url = url
+        yield real
+    real.db.dispose()
 
 
-def hub_of(double: HubDouble, **kw) -> sync_client.Hub:
+@pytest.fixture
+def double():
+    """The hub double: only for a hub restored from a backup (see the module docstring)."""
+    hub = HubDouble()
+    with Served(hub) as url:
+        hub.url = url
+        yield hub
+
+
+def hub_of(double, **kw) -> sync_client.Hub:
     return sync_client.Hub(double.url, kw.pop("token", double.token), kw.pop("outlet", double.outlet), **kw)
 
 
@@ -64,13 +76,14 @@ def emit_n(db, n: int, start: int = 0) -> None:
         s.commit()
 
 
-def assert_hub_has_shop_events_once(db, double: HubDouble) -> None:
+def assert_hub_has_shop_events_once(db, hub) -> None:
     shop = shop_events(db)
-    assert double.accepted_through == shop[-1][0]
-    assert sorted(double.known) == sorted(i for _, i in shop)  # every event, under one seq each
-    assert len({e["id"] for e in double.applied}) == len(double.applied) == len(shop)
+    assert hub.accepted_through == shop[-1][0]
+    ids = hub.event_ids()
+    assert len(ids) == len(set(ids)) == len(shop) and set(ids) == {i for _, i in shop}  # every event, once
 
 
+@pytest.mark.postgres
 def test_push_sends_every_event_gzip_in_batches_and_pull_applies_nothing_new(db, hub):
     with db.session() as s:
         f.product(s, "GULA", price=18000)
@@ -79,7 +92,8 @@ def test_push_sends_every_event_gzip_in_batches_and_pull_applies_nothing_new(db,
     result = sync_client.sync_round(db, hub_of(hub), TZ)
     total = len(shop_events(db))
     assert result.pushed == total and result.accepted_through == total and result.pulled == 0
-    assert [len(p["seqs"]) for p in hub.pushes] == [500, 500, total - 1000]
+    # the batches, then an empty one asking how far the hub has this shop (nothing more to send)
+    assert [len(p["seqs"]) for p in hub.pushes] == [500, 500, total - 1000, 0]
     assert all(p["gzip"] for p in hub.pushes)
     assert_hub_has_shop_events_once(db, hub)
     st = state(db)
@@ -87,9 +101,10 @@ def test_push_sends_every_event_gzip_in_batches_and_pull_applies_nothing_new(db,
     assert "pushed 1102 events (hub accepted through 1102); pulled 0 events" in result.summary()
     # a second round has nothing to send
     assert sync_client.sync_round(db, hub_of(hub), TZ).pushed == 0
-    assert len(hub.pushes) == 3
+    assert [len(p["seqs"]) for p in hub.pushes][4:] == [0]
 
 
+@pytest.mark.postgres
 def test_connection_cut_after_the_hub_took_the_batch_resends_and_nothing_doubles(db, hub):
     emit_n(db, 30)
     hub.cut_after = 1
@@ -103,6 +118,7 @@ def test_connection_cut_after_the_hub_took_the_batch_resends_and_nothing_doubles
     assert state(db).last_error is None
 
 
+@pytest.mark.postgres
 def test_connection_cut_before_the_hub_took_it(db, hub):
     emit_n(db, 10)
     hub.cut_before = 1
@@ -113,18 +129,26 @@ def test_connection_cut_before_the_hub_took_it(db, hub):
     assert_hub_has_shop_events_once(db, hub)
 
 
-def test_a_hub_restored_from_a_backup_gets_the_lost_events_again(db, hub):
+def test_a_hub_restored_from_a_backup_gets_the_lost_events_again(db, double):
+    hub = double
     emit_n(db, 40)
     sync_client.sync_round(db, hub_of(hub), TZ)
+    hub.restore_to(15)
+    # with nothing new to send, the round's empty batch learns the hub has only 15: 16..40 go again
+    assert sync_client.sync_round(db, hub_of(hub), TZ).pushed == 25 and hub.accepted_through == 40
     hub.restore_to(15)
     emit_n(db, 3, 40)
     result = sync_client.sync_round(db, hub_of(hub), TZ)
     # first push 41..43 meets a gap (hub at 15): the hub answers 15, the client resends 16..43
-    assert hub.pushes[-2]["seqs"] == [41, 42, 43] and hub.pushes[-1]["seqs"] == list(range(16, 44))
+    assert hub.pushes[-3]["seqs"] == [41, 42, 43] and hub.pushes[-2]["seqs"] == list(range(16, 44))
+    assert hub.pushes[-1]["seqs"] == []
     assert result.accepted_through == 43
-    assert_hub_has_shop_events_once(db, hub)
+    shop = shop_events(db)
+    assert hub.accepted_through == shop[-1][0] and hub.ids_in_order() == [i for _, i in shop]
+    assert len({e["id"] for e in hub.applied}) == len(hub.applied) == len(shop)
 
 
+@pytest.mark.postgres
 def test_a_shop_restored_from_an_older_backup_renumbers_its_new_events(db, hub, tmp_path):
     """The shop pushed 1..20, was restored from a backup taken after 12 (pushed through 8), and made
     new events that took 13.. again: the hub answers 409, the client renumbers them after 20."""
@@ -155,9 +179,10 @@ def test_a_shop_restored_from_an_older_backup_renumbers_its_new_events(db, hub, 
         seqs = [seq for seq, _ in shop_events(restored)]
         assert seqs == list(range(1, 9)) + list(range(21, 30))
         assert hub.accepted_through == 29 and state(restored).pushed_through == 29
-        # every event of the restored shop is on the hub exactly once; 9..12 were known: not applied again
-        assert {i for _, i in shop_events(restored)} <= set(hub.known)
-        assert len({e["id"] for e in hub.applied}) == len(hub.applied) == 20 + 5
+        # every event of the restored shop is on the hub exactly once; 9..12 were known: not recorded again
+        ids = hub.event_ids()
+        assert {i for _, i in shop_events(restored)} <= set(ids)
+        assert len(ids) == len(set(ids)) == 20 + 5
         # and new events follow on
         emit_n(restored, 1, 200)
         sync_client.sync_round(restored, hub_of(hub), TZ)
@@ -166,6 +191,7 @@ def test_a_shop_restored_from_an_older_backup_renumbers_its_new_events(db, hub, 
         restored.dispose()
 
 
+@pytest.mark.postgres
 def test_a_refused_token_stops_with_a_clear_message(db, hub):
     emit_n(db, 3)
     with pytest.raises(sync_client.Refused, match="GERAI_HUB_TOKEN"):
@@ -191,6 +217,7 @@ def test_an_unreachable_hub_times_out_quickly():
 
 # --- pull ---------------------------------------------------------------------------------------
 
+@pytest.mark.postgres
 def test_pulled_dispatch_het_and_product_are_applied_with_the_cursor(db, hub):
     requests.install(db)
     with db.session() as s:
@@ -270,6 +297,7 @@ def test_a_het_dated_ahead_takes_effect_on_its_day_without_a_link(db):
         assert (minyak.het, minyak.price) == (15000, 15000)
 
 
+@pytest.mark.postgres
 def test_a_page_that_fails_applies_nothing_and_keeps_the_cursor(db, hub, monkeypatch):
     from suppliers import sync_apply
 
@@ -318,6 +346,7 @@ def test_gerai_sync_exits_1_with_a_message_when_the_hub_is_unreachable(instance)
     assert "gso_secret-token" not in out.stderr + out.stdout
 
 
+@pytest.mark.postgres
 def test_gerai_sync_pushes_and_prints_what_moved(instance, hub):
     out = _gerai(instance, "sync", GERAI_HUB_URL=hub.url, GERAI_HUB_TOKEN=hub.token, GERAI_OUTLET=hub.outlet)
     assert out.returncode == 0, out.stderr
@@ -332,6 +361,7 @@ def test_gerai_sync_without_settings_says_what_to_set(instance):
     assert "GERAI_HUB_URL" in out.stderr and "GERAI_HUB_TOKEN" in out.stderr and "GERAI_OUTLET" in out.stderr
 
 
+@pytest.mark.postgres
 def test_the_loop_syncs_in_the_background_and_backs_off(db, hub):
     import time
 
@@ -359,23 +389,18 @@ def test_backoff_grows_with_jitter_up_to_15_minutes():
     assert len(set(waits)) == len(waits)  # jittered
 
 
+@pytest.mark.postgres
 def test_the_gzip_body_is_what_the_contract_says(db, hub):
     emit_n(db, 2)
-    captured = {}
-    original = hub.push
-
-    def spy(request):
-        captured["body"] = json.loads(gzip.decompress(request.get_data()))
-        return original(request)
-
-    hub.push = spy
     sync_client.sync_round(db, hub_of(hub), TZ)
-    body = captured["body"]
+    assert hub.pushes[0]["gzip"]
+    body = hub.pushes[0]["body"]
     assert body["outlet"] == hub.outlet
     assert [sorted(e) for e in body["events"]] == [["at", "data", "id", "seq", "type"]] * 2
     assert body["events"][0]["data"] == {"n": 0}
 
 
+@pytest.mark.postgres
 def test_gerai_serve_syncs_in_the_background_and_never_logs_the_token(instance, db, hub):
     import time
 

@@ -1,5 +1,5 @@
-"""Manager pages for sync: the dashboard's sync card and "Sync now" (against the hub double over
-real HTTP, see hub_double.py), and expected deliveries on the receive-goods page."""
+"""Manager pages for sync: the dashboard's sync card and "Sync now" (against the real hub on PostgreSQL
+over real HTTP, see real_hub.py), and expected deliveries on the receive-goods page."""
 from __future__ import annotations
 
 import uuid
@@ -12,17 +12,18 @@ import factories as f
 from gerai import auth
 from gerai.config import load_config
 from gerai.models import User
-from hub_double import HubDouble, Served
+from real_hub import serve_real_hub
 from suppliers import requests
 from suppliers.models import RestockRequest
 
 
 @pytest.fixture
-def hub():
-    double = HubDouble()
-    with Served(double) as url:
-        double.url = url
-        yield double
+def hub(pg_db, tmp_path):
+    real, served = serve_real_hub(tmp_path / "hub", pg_db.url)
+    with served as url:
+        real.url = url
+        yield real
+    real.db.dispose()
 
 
 def make_app(instance, **hub):
@@ -43,6 +44,7 @@ def signed_in(app, username="t-manajer"):
     return client
 
 
+@pytest.mark.postgres
 def test_the_dashboard_shows_sync_state_and_sync_now_pushes(instance, hub):
     app = make_app(instance, hub_url=hub.url, hub_token=hub.token, outlet=hub.outlet)
     try:

@@ -88,7 +88,11 @@ def _sqlite_on_begin(conn) -> None:
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:
-    """An engine with the project's settings; SQLite gets the durability recipe above."""
+    """An engine with the project's settings; SQLite gets the durability recipe above.
+
+    SQL parameters stay out of logs and error messages (`hide_parameters`): they carry usernames,
+    password hashes and buyers' NIK hashes."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)

@@ -93,3 +93,21 @@ def test_redact_hides_each_kind_of_credential(text):
     assert "kasir123" not in clean and "abc123456" not in clean and "abcdefghijklmnop" not in clean
     assert "Bearer abc" not in clean
 
+
+
+def test_sql_parameters_stay_out_of_the_engine_log(db, caplog):
+    """SQLAlchemy's echo at INFO logs every statement; its parameters (usernames, hashes, NIK hashes) must not follow."""
+    import logging
+
+    import sqlalchemy as sa
+
+    secret = "nik-hash-" + "7" * 20
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+        db.engine.echo = True
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(sa.text("SELECT :value"), {"value": secret}).all()
+        finally:
+            db.engine.echo = False
+    assert "SELECT" in caplog.text
+    assert secret not in caplog.text

@@ -96,10 +96,10 @@ def test_the_till_fits_the_screen_with_every_prompt(browser: Browser, shop, arti
         assert scan_box == [width, height]  # nothing spills off the screen
         for selector in ("#scan", "#total", "#pay-button", ".keys", "#needs p >> nth=-1"):
             assert fits(page, selector), selector
-        total_box = page.locator("#total")
-        assert total_box.evaluate("(e) => e.scrollWidth <= e.clientWidth")  # the big total is never cut off
-        font_px = float(total_box.evaluate("(e) => getComputedStyle(e).fontSize")[:-2])  # CSS pixels, not money
-        assert total_box.bounding_box()["height"] < 2 * font_px  # on one line
+        big_total = page.locator("#total")
+        assert big_total.evaluate("(e) => e.scrollWidth <= e.clientWidth")  # the big total is never cut off
+        font_px = float(big_total.evaluate("(e) => getComputedStyle(e).fontSize")[:-2])  # CSS pixels, not money
+        assert big_total.bounding_box()["height"] < 2 * font_px  # on one line
         page.screenshot(path=str(artifacts / f"till-{width}x{height}.png"))
 
         page.keyboard.press("F9")
